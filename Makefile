@@ -1,0 +1,36 @@
+# albert-tf: `make demo` and `make test` work from a fresh clone; each creates and fills .venv itself.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+# The install is redone whenever the package metadata changes.
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: venv test demo bench bazel-test clean
+
+venv: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip setuptools wheel
+	$(PIP) install --quiet -e '.[test,hub,torch,plots]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest -q $(PYTEST_ARGS)
+
+demo: $(STAMP)
+	TF_CPP_MIN_LOG_LEVEL=2 $(VENV)/bin/albert-tf demo --output_dir=demo_output
+
+bench: $(STAMP)
+	TF_CPP_MIN_LOG_LEVEL=2 $(PY) bench/forward.py
+	TF_CPP_MIN_LOG_LEVEL=2 $(PY) bench/tokenize.py
+
+# Bazel 4 offline (Debian bazel-bootstrap); see BUILD and WORKSPACE.
+bazel-test: $(STAMP)
+	command -v bazel >/dev/null || (apt-get update -qq && apt-get install -y -qq bazel-bootstrap)
+	env PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bazel test //... --spawn_strategy=standalone --test_output=errors
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -1,0 +1,138 @@
+"""Finding weights and config for a name: a local directory, a file, a preset, or a hub id.
+
+Resolution order inside a directory: model.safetensors(.index.json) -> tf_model.h5 -> pytorch_model.bin
+-> a google-research TF1 checkpoint (albert_config.json + model.ckpt-*). A hub id downloads only when
+huggingface_hub is installed and the network answers; otherwise the error says which of the two failed.
+
+Example:
+    >>> resolve_config("albert-base-v2").hidden_size
+    768
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+import json
+import os
+
+from albert_tf.checkpoints.formats import CheckpointError
+from albert_tf.modeling.config import CONFIG_NAME, PRESETS, AlbertConfig
+
+SAFETENSORS_NAME = "model.safetensors"
+SAFETENSORS_INDEX_NAME = "model.safetensors.index.json"
+TF_H5_NAME = "tf_model.h5"
+PYTORCH_BIN_NAME = "pytorch_model.bin"
+TF1_CONFIG_NAME = "albert_config.json"
+HUB_PATTERNS = [CONFIG_NAME, "*.safetensors", SAFETENSORS_INDEX_NAME, TF_H5_NAME, "spiece.model",
+                "tokenizer_config.json", "special_tokens_map.json"]
+
+
+@dataclasses.dataclass
+class ResolvedCheckpoint:
+    directory: str
+    format: str  # safetensors | safetensors_index | h5 | pytorch_bin | tf1
+    weights_path: str
+    config_path: str
+
+
+def _tf1_prefix(directory: str) -> str | None:
+    state_file = os.path.join(directory, "checkpoint")
+    if os.path.exists(state_file):
+        import tensorflow as tf
+
+        latest = tf.train.latest_checkpoint(directory)
+        if latest:
+            return latest
+    indexes = sorted(glob.glob(os.path.join(directory, "*.index")))
+    if indexes:
+        def step(path):
+            digits = path[:-len(".index")].rsplit("-", 1)[-1]
+            return int(digits) if digits.isdigit() else -1
+
+        return max(indexes, key=step)[: -len(".index")]
+    return None
+
+
+def _download(repo_id: str) -> str:
+    try:
+        import huggingface_hub
+    except ImportError:
+        raise OSError(
+            f"{repo_id!r} is not a local directory, and downloading it from the hub needs huggingface_hub, which is "
+            "not installed (pip install 'albert-tf[hub]')."
+        ) from None
+    try:
+        return huggingface_hub.snapshot_download(repo_id, allow_patterns=HUB_PATTERNS)
+    except Exception as e:  # offline mode, DNS failure, 404, auth: all surface as one clear error
+        raise OSError(f"Could not download {repo_id!r} from the hub ({type(e).__name__}: {e}). "
+                      "Check the network, HF_HUB_OFFLINE, and the model id; or pass a local directory.") from e
+
+
+def resolve_directory(name_or_path: str | os.PathLike) -> str:
+    path = os.fspath(name_or_path)
+    if os.path.isdir(path):
+        return path
+    if os.path.exists(path):
+        raise OSError(f"{path} is a file; pass the directory that holds config.json and the weights")
+    if path.count("/") <= 1 and not path.startswith((".", "/", "~")):
+        return _download(path)
+    raise OSError(f"No such model directory: {path}")
+
+
+def resolve_checkpoint(name_or_path: str | os.PathLike) -> ResolvedCheckpoint:
+    directory = resolve_directory(name_or_path)
+    config_path = os.path.join(directory, CONFIG_NAME)
+    candidates = [
+        (SAFETENSORS_INDEX_NAME, "safetensors_index"),
+        (SAFETENSORS_NAME, "safetensors"),
+        (TF_H5_NAME, "h5"),
+        (PYTORCH_BIN_NAME, "pytorch_bin"),
+    ]
+    for filename, fmt in candidates:
+        weights = os.path.join(directory, filename)
+        if os.path.exists(weights):
+            if not os.path.exists(config_path):
+                raise CheckpointError(f"{directory} has {filename} but no {CONFIG_NAME}")
+            return ResolvedCheckpoint(directory, fmt, weights, config_path)
+    prefix = _tf1_prefix(directory)
+    if prefix is not None:
+        tf1_config = os.path.join(directory, TF1_CONFIG_NAME)
+        config = config_path if os.path.exists(config_path) else tf1_config
+        if not os.path.exists(config):
+            raise CheckpointError(f"{directory} has a TF1 checkpoint but neither {TF1_CONFIG_NAME} nor {CONFIG_NAME}")
+        return ResolvedCheckpoint(directory, "tf1", prefix, config)
+    raise CheckpointError(
+        f"No weights found in {directory}: expected one of {SAFETENSORS_NAME}, {TF_H5_NAME}, {PYTORCH_BIN_NAME} "
+        f"or a TF1 checkpoint (model.ckpt-*.index)"
+    )
+
+
+def read_tf1_config(path: str, **overrides) -> AlbertConfig:
+    """google-research `albert_config.json` -> AlbertConfig.
+
+    Its "gelu" is the tanh approximation (google-research modeling.py), which HF calls "gelu_new".
+    """
+    with open(path, encoding="utf-8") as f:
+        values = json.load(f)
+    if values.get("hidden_act") == "gelu":
+        values["hidden_act"] = "gelu_new"
+    for key in ("net_structure_type", "layers_to_keep", "gap_size", "num_memory_blocks", "down_scale_factor"):
+        values.pop(key, None)
+    return AlbertConfig.from_dict(values, **overrides)
+
+
+def resolve_config(name_or_path: str | os.PathLike, **overrides) -> AlbertConfig:
+    path = os.fspath(name_or_path)
+    if os.path.isfile(path):
+        if os.path.basename(path) == TF1_CONFIG_NAME:
+            return read_tf1_config(path, **overrides)
+        return AlbertConfig.from_json_file(path, **overrides)
+    if not os.path.isdir(path) and path.split("/")[-1] in PRESETS:
+        return AlbertConfig.from_preset(path, **overrides)
+    directory = resolve_directory(path)
+    if os.path.exists(os.path.join(directory, CONFIG_NAME)):
+        return AlbertConfig.from_json_file(os.path.join(directory, CONFIG_NAME), **overrides)
+    if os.path.exists(os.path.join(directory, TF1_CONFIG_NAME)):
+        return read_tf1_config(os.path.join(directory, TF1_CONFIG_NAME), **overrides)
+    raise CheckpointError(f"{directory} has no {CONFIG_NAME} or {TF1_CONFIG_NAME}")
