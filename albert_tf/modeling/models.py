@@ -112,6 +112,12 @@ class AlbertPreTrainedModel(keras.Model):
         return cls(AlbertConfig.from_dict(config.pop("config")), dtype=dtype, **config)
 
     # -- inputs -------------------------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        # Keras accepts only plain dicts positionally; HF users pass BatchEncoding (a UserDict) there.
+        if args and isinstance(args[0], Mapping) and not isinstance(args[0], dict):
+            args = (dict(args[0]),) + args[1:]
+        return super().__call__(*args, **kwargs)
+
     def _parse_inputs(self, input_ids, kwargs: dict[str, Any]) -> dict[str, Any]:
         """Accepts HF's input forms: keywords, a dict/BatchEncoding first, a list/tuple in HF's order."""
         values: dict[str, Any] = {}
@@ -270,7 +276,7 @@ class TFAlbertModel(AlbertPreTrainedModel):
     """The bare ALBERT encoder: `last_hidden_state`, `pooler_output` (+ `hidden_states`, `attentions`)."""
 
     label_names = ()
-    primary_outputs = ("last_hidden_state", "pooler_output")
+    primary_outputs = ("last_hidden_state",)
 
     def call(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
              inputs_embeds=None, output_attentions=None, output_hidden_states=None, return_dict=None,
