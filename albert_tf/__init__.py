@@ -27,11 +27,15 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    # Tokenization and export pull in tensorflow-text; import them only when asked for.
-    if name in ("AlbertTokenizer", "AlbertPreprocessor"):
+    # Tokenization, pipelines and export pull in tensorflow-text; import them only when asked for.
+    if name in ("AlbertTokenizer", "AlbertPreprocessor", "BatchEncoding", "train_tokenizer"):
         from albert_tf import tokenization
 
         return getattr(tokenization, name)
+    if name == "pipeline":
+        from albert_tf.pipelines import pipeline
+
+        return pipeline
     raise AttributeError(f"module 'albert_tf' has no attribute {name!r}")
 
 
@@ -39,6 +43,9 @@ __all__ = [
     "AlbertConfig",
     "AlbertPreprocessor",
     "AlbertTokenizer",
+    "BatchEncoding",
+    "pipeline",
+    "train_tokenizer",
     "TFAlbertForMaskedLM",
     "TFAlbertForMultipleChoice",
     "TFAlbertForPreTraining",

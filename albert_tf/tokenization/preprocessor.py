@@ -1,0 +1,622 @@
+"""``AlbertPreprocessor``: HF-exact ALBERT tokenization as a Keras 3 layer, in graph.
+
+Built only from tensorflow-text and core TF ops (no ``py_function``, nothing per example in Python),
+so it runs inside ``tf.data``, exported SavedModels and TF Serving (which needs the tensorflow-text ops).
+Outputs equal HF's slow ``AlbertTokenizer`` (``padding=True, truncation=True, max_length=...``).
+
+How HF's rules (see :mod:`albert_tf.tokenization.text_rules`) map to graph ops:
+
+* special tokens are split out with one RE2 split on the *original* text; with ``do_lower_case`` the
+  pattern also accepts upper-case spellings of ``<pad>``/``<unk>`` because HF lowercases before splitting;
+* per-character lowercasing is ``tf.strings.lower`` after ``Σ`` -> ``σ`` (the only context-dependent
+  mapping); whitespace/combining-mark classes are generated from Python's own tables;
+* the few characters where TF's Unicode tables differ from Python's (``NUL``, characters new in Unicode
+  14-16) are detected per batch and only then go through an exact per-character path;
+* ``<digit>,`` re-splitting is a precomputed id -> ids table applied with one ragged gather.
+
+Example:
+    >>> import tensorflow as tf
+    >>> from albert_tf.tokenization import AlbertPreprocessor, train_tokenizer
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp(); _ = train_tokenizer(["data/reviews.csv"], 2000, d)
+    >>> pre = AlbertPreprocessor.from_pretrained(d, max_length=16)
+    >>> out = pre(tf.constant(["A fine film.", "Bad."]))
+    >>> sorted(out), out["input_ids"].dtype.name
+    (['attention_mask', 'input_ids', 'token_type_ids'], 'int32')
+    >>> pre.detokenize(out["input_ids"]).numpy()[1]
+    b'bad.'
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import os
+import sys
+
+import keras
+import numpy as np
+import tensorflow as tf
+import tensorflow_text as tf_text
+
+from albert_tf.tokenization import constants, text_rules
+
+_BIG = np.iinfo(np.int32).max
+
+
+@functools.lru_cache(maxsize=None)
+def _tf_python_mismatches() -> tuple[dict[str, str], dict[str, str]]:
+    """Characters whose TF lowercasing / NFKD differs from Python's, with Python's result.
+
+    TF's ``tf.strings.lower`` and tensorflow-text's ICU use other Unicode versions than Python (and
+    ``lower`` stops at NUL); HF's behaviour is Python's. Found by comparing every code point once.
+    """
+    code_points = [c for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
+    chars = [chr(c) for c in code_points]
+    encoded = tf.constant([c.encode("utf-8") for c in chars])
+    tf_lower = tf.strings.lower(encoded, encoding="utf-8").numpy()
+    tf_nfkd = tf_text.normalize_utf8(encoded, "NFKD").numpy()
+    import unicodedata
+
+    lower, nfkd = {}, {}
+    for c, lo, nf in zip(chars, tf_lower, tf_nfkd):
+        if c.lower().encode("utf-8") != lo:
+            lower[c] = c.lower()
+        py_nf = unicodedata.normalize("NFKD", c)
+        if py_nf.encode("utf-8") != nf:
+            nfkd[c] = py_nf
+    return lower, nfkd
+
+
+def _special_pattern(do_lower_case: bool) -> str:
+    fixed = [r"\[CLS\]", r"\[SEP\]", r"\[MASK\]"]
+    if not do_lower_case:
+        return "|".join(fixed + ["<pad>", "<unk>"])
+    # HF lowercases (per character) before splitting, so any spelling that lowercases to <pad>/<unk>
+    # is special; U+212A KELVIN SIGN lowercases to "k".
+    return "|".join(fixed + ["<[pP][aA][dD]>", "<[uU][nN][kK\\x{212A}]>"])
+
+
+def _column(n, value, dtype) -> tf.RaggedTensor:
+    return tf.RaggedTensor.from_tensor(tf.fill(tf.stack([n, 1]), tf.constant(value, dtype)))
+
+
+def _shift_right(rt: tf.RaggedTensor, fill) -> tf.RaggedTensor:
+    """Per row, the previous element (``fill`` at each row start)."""
+    shifted = tf.concat([_column(rt.nrows(), fill, rt.dtype), rt[:, :-1]], axis=1)
+    return _keep_first(shifted, rt.row_lengths())  # empty rows must stay empty
+
+
+def _shift_left(rt: tf.RaggedTensor, fill) -> tf.RaggedTensor:
+    """Per row, the next element (``fill`` after each row end)."""
+    shifted = tf.concat([rt[:, 1:], _column(rt.nrows(), fill, rt.dtype)], axis=1)
+    return _keep_first(shifted, rt.row_lengths())  # empty rows must stay empty
+
+
+def _dense_sorted(rt: tf.RaggedTensor) -> tf.Tensor:
+    """Rows padded with int32-max (and one extra such column, so searchsorted never sees width 0)."""
+    dense = rt.to_tensor(default_value=tf.cast(_BIG, rt.dtype))
+    return tf.concat([dense, tf.fill(tf.stack([tf.shape(dense)[0], 1]), tf.cast(_BIG, rt.dtype))], 1)
+
+
+def _keep_first(rt: tf.RaggedTensor, keep) -> tf.RaggedTensor:
+    """Per row, the first ``keep[row]`` elements."""
+    positions = tf.ragged.range(rt.row_lengths())
+    return tf.ragged.boolean_mask(rt, positions < tf.expand_dims(tf.cast(keep, positions.dtype), 1))
+
+
+def _row_exclusive_cumsum(rt: tf.RaggedTensor) -> tf.RaggedTensor:
+    values = tf.cast(rt.flat_values, tf.int64)
+    inclusive = tf.cumsum(values)
+    row_start = tf.gather(tf.concat([[0], inclusive], 0), rt.row_splits[:-1])
+    exclusive = inclusive - values - tf.repeat(row_start, rt.row_lengths())
+    return rt.with_flat_values(exclusive)
+
+
+@keras.saving.register_keras_serializable(package="albert_tf")
+class AlbertPreprocessor(keras.layers.Layer):
+    """Strings -> ``input_ids``, ``attention_mask``, ``token_type_ids`` (int32), HF-exact, in graph.
+
+    Call with a ``[batch]`` string tensor, a pair ``(first, second)`` of ``[batch]`` tensors, or a pair
+    ``(question [batch], choices [batch, num_choices])`` for multiple choice (outputs ``[batch,
+    num_choices, length]``). Sequences are truncated with HF's ``truncation`` strategy to ``max_length``
+    and padded to the longest in the batch, rounded up to ``pad_to_multiple_of``.
+
+    Args:
+        model_proto: the ``spiece.model`` bytes (or their base64 text, as stored in ``get_config``).
+        do_lower_case, remove_space, keep_accents: HF's preprocessing options.
+        max_length: truncation length including special tokens (``None``: no truncation).
+        truncation: ``"longest_first"`` (HF's default), ``"only_first"``, ``"only_second"``.
+        pad_to_multiple_of: round the padded length up to a multiple of this.
+        return_special_tokens_mask: add HF's ``special_tokens_mask``.
+        return_offsets: add ``offsets`` ``[..., length, 2]``: (start, end) of each token in the original
+            string, in ``offset_unit`` ("char" = Unicode code points, like Python ``str`` indices, or
+            "byte" = UTF-8 bytes, like ``tf.strings.substr``); (0, 0) for special and padding tokens.
+        validate_utf8: raise ``InvalidArgumentError`` on invalid UTF-8 input (else undefined output).
+    """
+
+    def __init__(
+        self,
+        model_proto,
+        do_lower_case: bool = True,
+        remove_space: bool = True,
+        keep_accents: bool = False,
+        max_length: int | None = 512,
+        truncation: str = "longest_first",
+        pad_to_multiple_of: int | None = None,
+        return_special_tokens_mask: bool = False,
+        return_offsets: bool = False,
+        offset_unit: str = "char",
+        validate_utf8: bool = True,
+        **kwargs,
+    ):
+        kwargs.setdefault("trainable", False)
+        kwargs.setdefault("dtype", "int32")
+        super().__init__(**kwargs)
+        if isinstance(model_proto, str):
+            model_proto = base64.b64decode(model_proto)
+        if not isinstance(model_proto, (bytes, bytearray)) or not model_proto:
+            raise ValueError("model_proto must be the non-empty bytes of a SentencePiece model")
+        if truncation not in ("longest_first", "only_first", "only_second"):
+            raise ValueError(f"truncation must be 'longest_first', 'only_first' or 'only_second', got {truncation!r}")
+        if max_length is not None and max_length < 3:
+            raise ValueError(f"max_length must be at least 3 (room for [CLS] and [SEP]s), got {max_length}")
+        if pad_to_multiple_of is not None and pad_to_multiple_of < 1:
+            raise ValueError(f"pad_to_multiple_of must be positive, got {pad_to_multiple_of}")
+        if offset_unit not in ("char", "byte"):
+            raise ValueError(f"offset_unit must be 'char' or 'byte', got {offset_unit!r}")
+        self.model_proto = bytes(model_proto)
+        self.do_lower_case = bool(do_lower_case)
+        self.remove_space = bool(remove_space)
+        self.keep_accents = bool(keep_accents)
+        self.max_length = None if max_length is None else int(max_length)
+        self.truncation = truncation
+        self.pad_to_multiple_of = pad_to_multiple_of
+        self.return_special_tokens_mask = bool(return_special_tokens_mask)
+        self.return_offsets = bool(return_offsets)
+        self.offset_unit = offset_unit
+        self.validate_utf8 = bool(validate_utf8)
+
+        import sentencepiece as spm
+
+        sp = spm.SentencePieceProcessor()
+        sp.LoadFromSerializedProto(self.model_proto)
+        self.vocab_size = sp.get_piece_size()
+        ids = {}
+        for token in text_rules.SPECIAL_TOKENS:
+            ids[token] = sp.piece_to_id(token)
+            if sp.id_to_piece(ids[token]) != token:
+                raise ValueError(f"SentencePiece model has no piece {token!r}")
+        self.pad_id, self.unk_id = ids[constants.PAD_TOKEN], ids[constants.UNK_TOKEN]
+        self.cls_id, self.sep_id = ids[constants.CLS_TOKEN], ids[constants.SEP_TOKEN]
+        self.mask_id = ids[constants.MASK_TOKEN]
+        self._special_ids = ids
+
+        self._sp = tf_text.SentencepieceTokenizer(model=self.model_proto, out_type=tf.int32)
+        self._ws = text_rules.re2_char_class("space")
+        self._combining = text_rules.re2_char_class("combining")
+        self._special_pat = _special_pattern(self.do_lower_case)
+
+        table = text_rules.digit_comma_table(sp)
+        self._digit_comma = None
+        if table:
+            rows = [table.get(i, [i]) for i in range(self.vocab_size)]
+            self._digit_comma = tf.RaggedTensor.from_row_lengths(
+                tf.constant(np.concatenate(rows).astype(np.int32)),
+                tf.constant([len(r) for r in rows], tf.int64))
+
+        lower_fix, nfkd_fix = _tf_python_mismatches()
+        if not self.do_lower_case:
+            lower_fix = {}
+        if self.keep_accents:
+            nfkd_fix = {}
+        exotic = sorted(set(lower_fix) | set(nfkd_fix))
+        self._exotic_pat = None
+        if exotic:
+            self._exotic_pat = "(?s).*[" + "".join(f"\\x{{{ord(c):X}}}" for c in exotic) + "].*"
+        self._lower_fix = self._static_map(lower_fix)
+        self._nfkd_fix = self._static_map(nfkd_fix)
+
+    @staticmethod
+    def _static_map(mapping: dict[str, str]):
+        if not mapping:
+            return None
+        keys = tf.constant([k.encode("utf-8") for k in mapping])
+        values = tf.constant([v.encode("utf-8") for v in mapping.values()])
+        # Values are never empty, so "" marks "no exception".
+        return tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(keys, values), default_value="")
+
+    # ---------------------------------------------------------------- construction helpers
+    @classmethod
+    def from_pretrained(cls, name_or_path: str, **kwargs) -> "AlbertPreprocessor":
+        """Build from a tokenizer directory (``spiece.model`` + ``tokenizer_config.json``)."""
+        from albert_tf.tokenization.tokenizer import AlbertTokenizer
+
+        return cls.from_tokenizer(AlbertTokenizer.from_pretrained(name_or_path), **kwargs)
+
+    @classmethod
+    def from_tokenizer(cls, tokenizer, **kwargs) -> "AlbertPreprocessor":
+        """Build with the model and options of an :class:`AlbertTokenizer`."""
+        options = dict(model_proto=tokenizer.serialized_model_proto, do_lower_case=tokenizer.do_lower_case,
+                       remove_space=tokenizer.remove_space, keep_accents=tokenizer.keep_accents)
+        options.update(kwargs)
+        return cls(**options)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            model_proto=base64.b64encode(self.model_proto).decode("ascii"),
+            do_lower_case=self.do_lower_case,
+            remove_space=self.remove_space,
+            keep_accents=self.keep_accents,
+            max_length=self.max_length,
+            truncation=self.truncation,
+            pad_to_multiple_of=self.pad_to_multiple_of,
+            return_special_tokens_mask=self.return_special_tokens_mask,
+            return_offsets=self.return_offsets,
+            offset_unit=self.offset_unit,
+            validate_utf8=self.validate_utf8,
+        )
+        return config
+
+    # ---------------------------------------------------------------- text -> per-segment pieces
+    def _lower(self, x):
+        return tf.strings.lower(tf.strings.regex_replace(x, "\u03a3", "\u03c3"), encoding="utf-8")
+
+    def _fast_preprocess(self, segs):
+        x = segs
+        if self.do_lower_case:
+            x = self._lower(x)
+        if self.remove_space:
+            x = tf.strings.regex_replace(x, f"^{self._ws}+|{self._ws}+$", "")
+            x = tf.strings.regex_replace(x, f"{self._ws}+", " ")
+        x = tf.strings.regex_replace(x, "``|''", '"')
+        if not self.keep_accents:
+            x = tf_text.normalize_utf8(x, "NFKD")
+            x = tf.strings.regex_replace(x, self._combining, "")
+        if self.do_lower_case:
+            x = tf.strings.lower(x, encoding="utf-8")
+        return x
+
+    def _fixed(self, table, op, x):
+        out = op(x)
+        if table is None:
+            return out
+        fix = table.lookup(x)
+        return tf.where(tf.equal(fix, ""), out, fix)
+
+    def _char_preprocess(self, segs):
+        """Exact per-character preprocessing: returns (joined text, per-char outputs, char byte starts,
+        char byte ends, is-whitespace), the outputs ragged ``[segments, chars]``."""
+        chars, starts = tf.strings.unicode_split_with_offsets(segs, "UTF-8")
+        ends = starts + tf.cast(tf.strings.length(chars), starts.dtype)
+        flat = chars.flat_values
+        is_ws = chars.with_flat_values(tf.strings.regex_full_match(flat, self._ws))
+        out = flat
+        if self.do_lower_case:
+            out = self._fixed(self._lower_fix, lambda v: tf.strings.lower(v, encoding="utf-8"), out)
+        if self.remove_space:
+            non_ws = tf.cast(tf.logical_not(is_ws.flat_values), tf.int32)
+            non_ws_rt = is_ws.with_flat_values(non_ws)
+            after = tf.reduce_sum(non_ws_rt, axis=1, keepdims=True) - tf.cumsum(non_ws_rt, axis=1)
+            drop = tf.logical_and(is_ws, tf.logical_or(_shift_right(is_ws, True), tf.equal(after, 0)))
+            out = tf.where(is_ws.flat_values, tf.where(drop.flat_values, "", " "), out)
+        for quote in ("`", "'"):
+            is_q = chars.with_flat_values(tf.equal(flat, quote))
+            run_start = tf.logical_and(is_q, tf.logical_not(_shift_right(is_q, False))).flat_values
+            idx = tf.range(tf.size(flat, out_type=tf.int64))
+            run_id = tf.cumsum(tf.cast(run_start, tf.int64)) - 1
+            # A trailing 0 keeps the gather valid when there is no run at all.
+            start_idx = tf.concat([tf.boolean_mask(idx, run_start), tf.zeros([1], tf.int64)], 0)
+            pos = idx - tf.gather(start_idx, tf.maximum(run_id, 0))
+            odd = tf.equal(pos % 2, 1)
+            pair_first = tf.logical_and(tf.logical_not(odd), _shift_left(is_q, False).flat_values)
+            q = is_q.flat_values
+            out = tf.where(tf.logical_and(q, odd), "", tf.where(tf.logical_and(q, pair_first), '"', out))
+        before_lower = out
+        if not self.keep_accents:
+            out = self._fixed(self._nfkd_fix, lambda v: tf_text.normalize_utf8(v, "NFKD"), out)
+            out = tf.strings.regex_replace(out, self._combining, "")
+        if self.do_lower_case:
+            before_lower = out
+            out = self._fixed(self._lower_fix, lambda v: tf.strings.lower(v, encoding="utf-8"), out)
+        outs = chars.with_flat_values(out)
+        joined = tf.strings.reduce_join(outs, axis=1)
+        if self.do_lower_case:
+            # Whole-string lowering decides final sigma (a capital sigma can come out of NFKD, e.g.
+            # MATHEMATICAL BOLD CAPITAL SIGMA); tf.strings.lower would cut the text at NUL.
+            whole = tf.strings.reduce_join(chars.with_flat_values(before_lower), axis=1)
+            use_whole = tf.strings.regex_full_match(whole, "(?s).*\u03a3.*")
+            # NUL -> \x01 (both uncased controls, so the sigma context is the same); the NULs are then
+            # copied back byte by byte (sigma and final sigma have the same UTF-8 length).
+            lowered = tf.strings.lower(tf.strings.regex_replace(whole, "\x00", "\x01"), encoding="utf-8")
+            lowered_b = tf.strings.bytes_split(lowered)
+            joined_b = tf.strings.bytes_split(joined)
+            sel = tf.logical_and(use_whole, tf.equal(lowered_b.row_lengths(), joined_b.row_lengths()))
+            w = tf.ragged.boolean_mask(lowered_b, sel)
+            j = tf.ragged.boolean_mask(joined_b, sel)
+            # Only the second byte of sigma differs (CF 83 -> CF 82 for final sigma).
+            take = tf.logical_and(tf.equal(j.flat_values, b"\x83"), tf.equal(w.flat_values, b"\x82"))
+            merged = tf.strings.reduce_join(j.with_flat_values(tf.where(take, w.flat_values, j.flat_values)), axis=1)
+            joined = tf.tensor_scatter_nd_update(joined, tf.where(sel), merged)
+        return joined, outs, starts, ends, is_ws
+
+    def _preprocess(self, segs):
+        fast = self._fast_preprocess(segs)
+        if self._exotic_pat is None:
+            return fast
+        exotic = tf.strings.regex_full_match(segs, self._exotic_pat)
+        return tf.cond(tf.reduce_any(exotic),
+                       lambda: tf.where(exotic, self._char_preprocess(segs)[0], fast),
+                       lambda: fast)
+
+    def _split(self, texts):
+        """Special-token segments of each text: (segments [n, s], begins, ends, special id or -1)."""
+        def split():
+            # regex_split stops at a NUL byte: split a same-length copy without NULs, then cut the
+            # segments out of the original text by offset.
+            no_nul = tf.strings.regex_replace(texts, "\x00", "\x01")
+            _, b, e = tf_text.regex_split_with_offsets(no_nul, self._special_pat, self._special_pat)
+            b, e = tf.cast(b, tf.int64), tf.cast(e, tf.int64)
+            source = tf.repeat(texts, b.row_lengths())
+            pieces = tf.strings.substr(source, b.flat_values, e.flat_values - b.flat_values)
+            return b.with_flat_values(pieces), b, e
+
+        def whole():
+            # One segment per non-empty text. Also avoids regex_split, which stops at a NUL byte.
+            n = tf.cast(tf.strings.length(texts) > 0, tf.int64)
+            one = lambda v: tf.RaggedTensor.from_row_lengths(tf.boolean_mask(v, n > 0), n)
+            return one(texts), one(tf.zeros_like(n)), one(tf.cast(tf.strings.length(texts), tf.int64))
+
+        has_special = tf.strings.regex_full_match(texts, f"(?s).*({self._special_pat}).*")
+        segs, begins, ends = tf.cond(tf.reduce_any(has_special), split, whole)
+        flat = segs.flat_values
+        # Only <pad>/<unk> can be matched in another spelling (see _special_pattern).
+        lowered = tf.strings.lower(flat) if self.do_lower_case else flat
+        special = tf.fill(tf.shape(flat), -1)
+        for token, token_id in self._special_ids.items():
+            key = lowered if token.startswith("<") else flat
+            special = tf.where(tf.equal(key, token), token_id, special)
+        # [MASK] swallows the whitespace on its left (HF: lstrip=True); only visible without remove_space.
+        if not self.remove_space:
+            is_mask = segs.with_flat_values(tf.equal(special, self.mask_id))
+            before_mask = tf.logical_and(_shift_left(is_mask, False).flat_values, tf.equal(special, -1))
+            flat = tf.where(before_mask, tf.strings.regex_replace(flat, f"{self._ws}+$", ""), flat)
+        return segs.with_flat_values(flat), begins, ends, segs.with_flat_values(special)
+
+    def _segment_ids(self, special, pieces):
+        """Prepend the special-token id to special segments' (empty) piece lists."""
+        is_special = tf.greater_equal(special, 0)
+        head = tf.RaggedTensor.from_row_lengths(tf.boolean_mask(special, is_special),
+                                                tf.cast(is_special, tf.int64))
+        return tf.concat([head, pieces], axis=1)
+
+    def _resplit(self, ids):
+        if self._digit_comma is None:
+            return ids
+        return ids.with_flat_values(tf.gather(self._digit_comma, ids.flat_values)).merge_dims(1, 2)
+
+    def tokenize(self, texts):
+        """``[n]`` strings -> ragged ``[n, tokens]`` int32 ids, no special tokens added."""
+        texts = self._check_strings(texts)
+        segs, _, _, special = self._split(texts)
+        flat_special = special.flat_values
+        pre = self._preprocess(segs.flat_values)
+        pre = tf.where(tf.greater_equal(flat_special, 0), "", pre)
+        ids = self._resplit(self._sp.tokenize(pre))
+        ids = self._segment_ids(flat_special, ids)
+        return segs.with_flat_values(ids).merge_dims(1, 2)
+
+    def tokenize_with_offsets(self, texts):
+        """Like :meth:`tokenize`, plus ragged ``starts``/``ends`` into the original strings
+        (``offset_unit``)."""
+        texts = self._check_strings(texts)
+        segs, seg_begins, _, special = self._split(texts)
+        flat_special = special.flat_values
+        flat_segs = segs.flat_values
+        is_special = tf.greater_equal(flat_special, 0)
+        pre, outs, c_starts, c_ends, is_ws = self._char_preprocess(flat_segs)
+        pre = tf.where(is_special, "", pre)
+        ids, p_begin, p_end = self._sp.tokenize_with_offsets(pre)
+        p_begin, p_end = tf.cast(p_begin, tf.int64), tf.cast(p_end, tf.int64)
+        if self._digit_comma is not None:
+            # Re-split pieces share the span before the comma; the comma gets the last byte.
+            reps = tf.gather(self._digit_comma, ids.flat_values)
+            n_sub = reps.row_lengths()
+            sub_pos = tf.ragged.range(n_sub)
+            multi = tf.expand_dims(n_sub > 1, 1)
+            is_last = tf.logical_and(tf.equal(sub_pos, tf.expand_dims(n_sub - 1, 1)), multi).flat_values
+            not_last = tf.logical_and(tf.not_equal(sub_pos, tf.expand_dims(n_sub - 1, 1)), multi).flat_values
+            b = tf.repeat(p_begin.flat_values, n_sub)
+            e = tf.repeat(p_end.flat_values, n_sub)
+            b, e = tf.where(is_last, e - 1, b), tf.where(not_last, e - 1, e)
+            p_begin = ids.with_flat_values(reps.with_flat_values(b)).merge_dims(1, 2)
+            p_end = ids.with_flat_values(reps.with_flat_values(e)).merge_dims(1, 2)
+            ids = ids.with_flat_values(reps).merge_dims(1, 2)
+
+        # Map byte spans of the preprocessed text to the segment's original characters.
+        lengths = outs.with_flat_values(tf.cast(tf.strings.length(outs.flat_values), tf.int64))
+        p_start = _row_exclusive_cumsum(lengths)
+        visible = tf.logical_and(
+            tf.greater(lengths.flat_values, 0),
+            tf.logical_not(tf.strings.regex_full_match(outs.flat_values, f"{self._ws}*")))
+        vis = outs.with_flat_values(visible)
+        vis_start = tf.ragged.boolean_mask(p_start, vis)
+        vis_end = tf.ragged.boolean_mask(p_start.with_flat_values(p_start.flat_values + lengths.flat_values), vis)
+        vis_cstart = tf.ragged.boolean_mask(c_starts, vis)
+        # The end extends over following deleted characters (stripped accents), not over whitespace.
+        stopper = tf.logical_or(visible, is_ws.flat_values) if not self.keep_accents else tf.ones_like(visible)
+        stop_starts = tf.ragged.boolean_mask(c_starts, c_starts.with_flat_values(stopper))
+        seg_len = tf.cast(tf.strings.length(flat_segs), tf.int64)
+
+        dense = lambda rt, fill: rt.to_tensor(default_value=tf.cast(fill, rt.dtype))
+        first = tf.searchsorted(_dense_sorted(vis_end), dense(p_begin, 0), side="right", out_type=tf.int64)
+        last = tf.searchsorted(_dense_sorted(vis_start), dense(p_end, 0), side="left", out_type=tf.int64) - 1
+        n_vis = tf.expand_dims(vis_start.row_lengths(), 1)
+        vis_cstart_d = tf.concat([dense(vis_cstart, 0), tf.zeros([tf.shape(first)[0], 1], tf.int64)], 1)
+        start_d = tf.gather(vis_cstart_d, tf.minimum(first, n_vis), batch_dims=1)
+        start_d = tf.where(first >= n_vis, tf.expand_dims(seg_len, 1), start_d)
+        last_c = tf.gather(vis_cstart_d, tf.maximum(last, 0), batch_dims=1)
+        nxt = tf.searchsorted(_dense_sorted(stop_starts), last_c, side="right", out_type=tf.int64)
+        stops_d = tf.concat([dense(stop_starts, 0), tf.zeros([tf.shape(first)[0], 1], tf.int64)], 1)
+        n_stop = tf.expand_dims(stop_starts.row_lengths(), 1)
+        end_d = tf.where(nxt >= n_stop, tf.expand_dims(seg_len, 1), tf.gather(stops_d, tf.minimum(nxt, n_stop), batch_dims=1))
+        empty = first > last
+        end_d = tf.where(empty, start_d, end_d)
+        starts = tf.RaggedTensor.from_tensor(start_d, lengths=ids.row_lengths())
+        ends = tf.RaggedTensor.from_tensor(end_d, lengths=ids.row_lengths())
+
+        ids = self._segment_ids(flat_special, ids)
+        seg_len_special = tf.RaggedTensor.from_row_lengths(
+            tf.boolean_mask(seg_len, is_special), tf.cast(is_special, tf.int64))
+        zeros_special = seg_len_special.with_flat_values(tf.zeros_like(seg_len_special.flat_values))
+        starts = tf.concat([zeros_special, starts], axis=1)
+        ends = tf.concat([seg_len_special, ends], axis=1)
+        # Segment-relative -> string-relative bytes.
+        seg_off = tf.cast(seg_begins.flat_values, tf.int64)
+        starts = starts + tf.expand_dims(seg_off, 1)
+        ends = ends + tf.expand_dims(seg_off, 1)
+        ids = segs.with_flat_values(ids).merge_dims(1, 2)
+        starts = segs.with_flat_values(starts).merge_dims(1, 2)
+        ends = segs.with_flat_values(ends).merge_dims(1, 2)
+        if self.offset_unit == "char":
+            _, char_starts = tf.strings.unicode_decode_with_offsets(texts, "UTF-8")
+            cs = _dense_sorted(char_starts)
+            # Byte offset -> index of the character starting there (ends: the first character after).
+            to_char = lambda rt: tf.RaggedTensor.from_tensor(
+                tf.searchsorted(cs, rt.to_tensor(), side="left", out_type=tf.int64), lengths=rt.row_lengths())
+            starts, ends = to_char(starts), to_char(ends)
+        return ids, tf.cast(starts, tf.int32), tf.cast(ends, tf.int32)
+
+    # ---------------------------------------------------------------- packing
+    def _check_strings(self, texts):
+        texts = tf.convert_to_tensor(texts)
+        if texts.dtype != tf.string:
+            raise TypeError(f"AlbertPreprocessor expects string tensors, got {texts.dtype.name}")
+        if texts.shape.rank is not None and texts.shape.rank != 1:
+            raise ValueError(f"expected a [batch] string tensor (rank 1), got shape {texts.shape}")
+        if self.validate_utf8:
+            texts = tf.strings.unicode_transcode(texts, "UTF-8", "UTF-8", errors="strict")
+        return texts
+
+    def _truncate(self, a, b):
+        if self.max_length is None:
+            return a, b
+        n_a = a.row_lengths()
+        if b is None:
+            remove = n_a + 2 - self.max_length
+            keep = tf.where(tf.logical_and(remove > 0, n_a > remove), n_a - remove, n_a)
+            return _keep_first(a, keep), None
+        n_b = b.row_lengths()
+        remove = n_a + n_b + 3 - self.max_length
+        over = remove > 0
+        if self.truncation == "longest_first":
+            first = tf.minimum(tf.abs(n_b - n_a), remove)
+            second = remove - first
+            a_longer = n_a > n_b
+            cut_a = tf.where(a_longer, first + second // 2, second // 2)
+            cut_b = tf.where(a_longer, second - second // 2, first + second - second // 2)
+            keep_a = tf.where(over, tf.maximum(n_a - cut_a, 0), n_a)
+            keep_b = tf.where(over, tf.maximum(n_b - cut_b, 0), n_b)
+        elif self.truncation == "only_first":
+            keep_a = tf.where(tf.logical_and(over, n_a > remove), n_a - remove, n_a)
+            keep_b = n_b
+        else:
+            keep_a = n_a
+            keep_b = tf.where(tf.logical_and(over, n_b > remove), n_b - remove, n_b)
+        return _keep_first(a, keep_a), _keep_first(b, keep_b)
+
+    def _pack(self, a, b, a_off=None, b_off=None):
+        n = a.nrows()
+        col = lambda value: _column(n, value, a.dtype)
+        like = lambda rt, value: rt.with_flat_values(tf.fill(tf.shape(rt.flat_values), tf.constant(value, a.dtype)))
+        ids = [col(self.cls_id), a, col(self.sep_id)]
+        types = [col(0), like(a, 0), col(0)]
+        special = [col(1), like(a, 0), col(1)]
+        if b is not None:
+            ids += [b, col(self.sep_id)]
+            types += [like(b, 1), col(1)]
+            special += [like(b, 0), col(1)]
+        ids = tf.concat(ids, axis=1)
+        length = ids.bounding_shape(axis=1)
+        if self.pad_to_multiple_of:
+            m = self.pad_to_multiple_of
+            length = (length + m - 1) // m * m
+        shape = tf.stack([n, length])
+        out = {
+            "input_ids": ids.to_tensor(default_value=self.pad_id, shape=shape),
+            "attention_mask": tf.ones_like(ids).to_tensor(default_value=0, shape=shape),
+            "token_type_ids": tf.concat(types, axis=1).to_tensor(default_value=0, shape=shape),
+        }
+        if self.return_special_tokens_mask:
+            out["special_tokens_mask"] = tf.concat(special, axis=1).to_tensor(default_value=1, shape=shape)
+        if a_off is not None:
+            zero = tf.RaggedTensor.from_tensor(tf.zeros(tf.stack([n, 1, 2]), tf.int32))
+            parts = [zero, a_off, zero]
+            if b is not None:
+                parts += [b_off, zero]
+            offsets = tf.concat(parts, axis=1)
+            out["offsets"] = offsets.to_tensor(default_value=0, shape=tf.stack([n, length, 2]))
+        return out
+
+    def _encode(self, texts):
+        if self.return_offsets:
+            ids, s, e = self.tokenize_with_offsets(texts)
+            return ids, ids.with_flat_values(tf.stack([s.flat_values, e.flat_values], axis=-1))
+        return self.tokenize(texts), None
+
+    def call(self, inputs):
+        if isinstance(inputs, dict):
+            raise TypeError("pass strings, or a tuple (first, second) / (question, choices), not a dict")
+        if isinstance(inputs, (list, tuple)):
+            if len(inputs) == 1:
+                inputs = inputs[0]
+            elif len(inputs) != 2:
+                raise ValueError(f"expected 1 or 2 string tensors, got {len(inputs)}")
+        if not isinstance(inputs, (list, tuple)):
+            a, a_off = self._encode(inputs)
+            a, _ = self._truncate(a, None)
+            if a_off is not None:
+                a_off = _keep_first(a_off, a.row_lengths())
+            return self._pack(a, None, a_off)
+        first, second = (tf.convert_to_tensor(x) for x in inputs)
+        if second.shape.rank == 2:
+            return self._multiple_choice(first, second)
+        a, a_off = self._encode(first)
+        b, b_off = self._encode(second)
+        a, b = self._truncate(a, b)
+        if a_off is not None:
+            a_off = _keep_first(a_off, a.row_lengths())
+            b_off = _keep_first(b_off, b.row_lengths())
+        return self._pack(a, b, a_off, b_off)
+
+    def _multiple_choice(self, question, choices):
+        if question.shape.rank != 1:
+            raise ValueError(f"multiple choice: question must be [batch], got shape {question.shape}")
+        num_choices = tf.shape(choices)[1]
+        repeated = tf.repeat(question, num_choices)
+        out = self.call((repeated, tf.reshape(choices, [-1])))
+        batch = tf.shape(choices)[0]
+        return {k: tf.reshape(v, tf.concat([[batch, num_choices], tf.shape(v)[1:]], 0)) for k, v in out.items()}
+
+    # ---------------------------------------------------------------- detokenize
+    def detokenize(self, ids):
+        """Ids ``[batch, length]`` (dense or ragged) -> ``[batch]`` strings, dropping padding and special
+        tokens (HF's ``decode(..., skip_special_tokens=True)``)."""
+        ids = ids if isinstance(ids, tf.RaggedTensor) else tf.RaggedTensor.from_tensor(tf.convert_to_tensor(ids))
+        ids = tf.cast(ids, tf.int32)
+        drop = tf.zeros_like(ids.flat_values, dtype=tf.bool)
+        for token_id in self._special_ids.values():
+            drop = tf.logical_or(drop, tf.equal(ids.flat_values, token_id))
+        kept = tf.ragged.boolean_mask(ids, ids.with_flat_values(tf.logical_not(drop)))
+        return self._sp.detokenize(kept)
+
+    def compute_output_spec(self, inputs):
+        # Strings in, int32 out; shapes depend on the data (longest sequence in the batch).
+        spec = lambda: keras.KerasTensor((None, None), dtype="int32")
+        out = {"input_ids": spec(), "attention_mask": spec(), "token_type_ids": spec()}
+        if self.return_special_tokens_mask:
+            out["special_tokens_mask"] = spec()
+        if self.return_offsets:
+            out["offsets"] = keras.KerasTensor((None, None, 2), dtype="int32")
+        return out
