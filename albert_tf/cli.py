@@ -46,7 +46,13 @@ def run(argv=None) -> None:
         print(f"albert-tf: unknown command {command!r}\n{_usage()}", file=sys.stderr)
         sys.exit(2)
     module = importlib.import_module(f"albert_tf.commands.{module_name}")
-    from absl import app
+    from absl import app, flags
+
+    if any(arg in ("-h", "--help", "-?") for arg in argv[2:]):
+        # absl's --help lists only the main module's key flags; ours live in the command module.
+        print(f"usage: albert-tf {command} [--flags]\n{(module.__doc__ or '').strip()}\n")
+        print(flags.FLAGS.module_help(module) or "(no flags)")
+        sys.exit(0)
 
     app.run(module.main, argv=[f"albert-tf {command}"] + argv[2:])
 

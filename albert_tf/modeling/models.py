@@ -233,7 +233,7 @@ class AlbertPreTrainedModel(keras.Model):
         total = ops.mean(loss)
         for extra in self.losses:
             total = total + ops.cast(extra, total.dtype)
-        return total
+        return _scale_for_replicas(total)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         if y is None and isinstance(x, Mapping):
@@ -260,6 +260,18 @@ class AlbertPreTrainedModel(keras.Model):
         from albert_tf.checkpoints.saving import save_pretrained
 
         return save_pretrained(self, save_directory, weights_format=weights_format)
+
+
+def _scale_for_replicas(loss):
+    """Divides by the replica count under tf.distribute, as Keras does inside compiled losses.
+
+    Keras sums replica gradients; without this, a built-in HF loss under MirroredStrategy would be
+    reported and optimised N times too large.
+    """
+    import tensorflow as tf
+
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return loss if replicas == 1 else loss * ops.cast(1.0 / replicas, loss.dtype)
 
 
 def _snake_case(name: str) -> str:

@@ -158,3 +158,38 @@ def test_predict_returns_output_objects():
     predicted = model.predict(tf.data.Dataset.from_tensor_slices(inputs).batch(2), verbose=0)
     assert set(predicted.keys()) == {"start_logits", "end_logits"}
     np.testing.assert_allclose(predicted.start_logits, np.asarray(model(inputs).start_logits), atol=1e-6)
+
+
+def test_mirrored_strategy_loss_equals_single_device_loss():
+    """The built-in HF loss is scaled per replica like Keras losses: same reported loss on 1 or 2 replicas."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        import numpy as np, tensorflow as tf, keras
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        from albert_tf import AlbertConfig, TFAlbertForSequenceClassification
+        from tests.modeling.conftest import SMALL_CONFIGS, make_inputs, make_labels
+        inputs = make_inputs("TFAlbertForSequenceClassification")
+        features = {**inputs, **make_labels("TFAlbertForSequenceClassification", inputs, 3)}
+        features = {k: np.concatenate([v, v]) for k, v in features.items()}
+        losses = []
+        for devices in (["/cpu:0"], ["/cpu:0", "/cpu:1"]):
+            keras.utils.set_random_seed(0)
+            strategy = tf.distribute.MirroredStrategy(devices)
+            with strategy.scope():
+                model = TFAlbertForSequenceClassification(AlbertConfig(**SMALL_CONFIGS["released_layout"], num_labels=3,
+                                                          classifier_dropout_prob=0.0))
+                model.compile(optimizer=keras.optimizers.SGD(0.0))
+            ds = tf.data.Dataset.from_tensor_slices(features).batch(6)
+            losses.append(model.evaluate(ds, verbose=0))
+        print(repr(losses))
+        assert abs(losses[0] - losses[1]) < 1e-4 * max(1.0, abs(losses[0])), losses
+    """)
+    import os
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    result = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]

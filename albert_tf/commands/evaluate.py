@@ -1,0 +1,50 @@
+"""`albert-tf evaluate`: score a fine-tuned model on a data file; prints the metrics and writes them as JSON.
+
+Example:
+    $ albert-tf evaluate --task=sequence_classification --model=/tmp/reviews --eval_file=dev.csv
+    $ albert-tf evaluate --task=squad --model=/tmp/squad --eval_file=dev-v2.0.json --predictions_file=/tmp/preds.json
+"""
+
+import json
+import os
+
+from absl import flags
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("task", None, "sequence_classification, token_classification, question_answering or "
+                    "multiple_choice (or an alias: classification, regression, ner, squad, qa, mc).")
+flags.DEFINE_string("model", None, "Fine-tuned model directory (albert-tf finetune's output_dir).")
+flags.DEFINE_string("eval_file", None, "Labelled data in the task's format.")
+flags.DEFINE_string("tokenizer", None, "Tokenizer directory (default: the model directory's spiece.model).")
+flags.DEFINE_integer("batch_size", 32, "Rows per batch.")
+flags.DEFINE_integer("max_seq_length", None, "Default: what the model was fine-tuned with.")
+flags.DEFINE_integer("doc_stride", None, "Question answering; default: as fine-tuned.")
+flags.DEFINE_integer("max_query_length", None, "Question answering; default: as fine-tuned.")
+flags.DEFINE_integer("max_answer_length", None, "Question answering; default: as fine-tuned.")
+flags.DEFINE_integer("n_best_size", None, "Question answering; default: as fine-tuned.")
+flags.DEFINE_float("null_score_diff_threshold", None, "SQuAD v2.0; default: as fine-tuned.")
+flags.DEFINE_string("output_file", None, "Metrics JSON (default: MODEL/eval_results.json).")
+flags.DEFINE_string("predictions_file", None, "Also write the predictions (SQuAD: {id: answer}).")
+flags.mark_flags_as_required(["task", "model", "eval_file"])
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise SystemExit(f"unexpected arguments: {argv[1:]}")
+    import logging
+
+    from albert_tf.finetuning import DataFormatError, evaluate
+
+    logging.getLogger("tensorflow").setLevel(logging.WARNING)
+    output_file = FLAGS.output_file or os.path.join(FLAGS.model, "eval_results.json")
+    try:
+        metrics = evaluate(
+            FLAGS.task, FLAGS.model, FLAGS.eval_file, tokenizer=FLAGS.tokenizer, batch_size=FLAGS.batch_size,
+            max_seq_length=FLAGS.max_seq_length, doc_stride=FLAGS.doc_stride, max_query_length=FLAGS.max_query_length,
+            max_answer_length=FLAGS.max_answer_length, n_best_size=FLAGS.n_best_size,
+            null_score_diff_threshold=FLAGS.null_score_diff_threshold, output_file=output_file,
+            predictions_file=FLAGS.predictions_file,
+        )
+    except (DataFormatError, FileNotFoundError, IsADirectoryError, ValueError, OSError) as err:
+        raise SystemExit(f"evaluate: {err}") from None
+    print(json.dumps(metrics, indent=2))

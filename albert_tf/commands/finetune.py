@@ -1,0 +1,82 @@
+"""`albert-tf finetune`: fine-tune ALBERT on a classification, CoNLL, SQuAD or multiple-choice file.
+
+The output directory becomes a model directory (config.json with id2label, model.safetensors, tokenizer
+files) holding the best epoch by the eval metric, plus metrics.json and TensorBoard logs (logs/).
+
+Examples:
+    $ albert-tf finetune --task=sequence_classification --model=/tmp/run/pretrained \\
+        --train_file=train.csv --eval_file=dev.csv --output_dir=/tmp/reviews --epochs=3 --learning_rate=5e-5
+    $ albert-tf finetune --task=squad --model=albert-base-v2 --tokenizer=/tmp/spm \\
+        --config_overrides=hidden_size=256,num_attention_heads=4,intermediate_size=1024 \\
+        --train_file=train-v2.0.json --eval_file=dev-v2.0.json --output_dir=/tmp/squad --max_seq_length=384
+"""
+
+import json
+
+from absl import flags
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("task", None, "sequence_classification (alias: classification; regression sets num_labels=1), "
+                    "token_classification (ner), question_answering (squad, qa) or multiple_choice (mc).")
+flags.DEFINE_string("model", None, "Model directory (fine-tuned, pre-trained or TF1), bare preset name such as "
+                    "albert-base-v2 or a config.json (random init), or an owner/name hub id.")
+flags.DEFINE_string("train_file", None, "Training data: CSV/TSV/JSONL, CoNLL, SQuAD JSON or multiple-choice JSONL.")
+flags.DEFINE_string("eval_file", None, "Evaluation data in the same format; picks the best epoch.")
+flags.DEFINE_string("output_dir", None, "Model directory to write (best epoch), with metrics.json and logs/.")
+flags.DEFINE_string("tokenizer", None, "Directory with spiece.model (needed for a preset or config.json).")
+flags.DEFINE_integer("num_labels", None, "Classification outputs (default: the training labels); 1 = regression.")
+flags.DEFINE_integer("max_seq_length", None, "Pieces per row (default 128; 384 for question answering).")
+flags.DEFINE_float("learning_rate", 3e-5, "Peak AdamW learning rate.")
+flags.DEFINE_integer("epochs", 3, "Passes over the training data.")
+flags.DEFINE_integer("global_batch_size", 32, "Examples per step over all replicas.")
+flags.DEFINE_integer("eval_batch_size", None, "Evaluation batch size (default: global_batch_size).")
+flags.DEFINE_float("warmup_ratio", 0.1, "Fraction of the steps with linear warmup (then linear decay to 0).")
+flags.DEFINE_float("weight_decay", 0.01, "Decoupled weight decay (not on LayerNorm weights and biases).")
+flags.DEFINE_float("clip_norm", 1.0, "Global-norm gradient clipping (0 disables).")
+flags.DEFINE_integer("seed", 0, "Seed for initialisation and shuffling.")
+flags.DEFINE_enum("strategy", "default", ["default", "one_device", "mirrored", "multi_worker", "tpu"],
+                  "tf.distribute strategy, as for pretraining (multi_worker is not supported by Keras fit).")
+flags.DEFINE_string("tpu", None, "TPU name, grpc://host:8470, or 'local' (with --strategy=tpu).")
+flags.DEFINE_enum("mixed_precision", "none", ["none", "float16", "bfloat16"], "Compute dtype.")
+flags.DEFINE_list("config_overrides", [], "Config fields to set, key=value,... (e.g. classifier_dropout_prob=0.0; "
+                  "shape fields only for a preset or config.json).")
+flags.DEFINE_integer("doc_stride", 128, "Question answering: pieces shared by consecutive context windows.")
+flags.DEFINE_integer("max_query_length", 64, "Question answering: question pieces kept.")
+flags.DEFINE_integer("max_answer_length", 30, "Question answering: longest answer, in pieces.")
+flags.DEFINE_integer("n_best_size", 20, "Question answering: start/end candidates per window.")
+flags.DEFINE_float("null_score_diff_threshold", 0.0, "SQuAD v2.0: answer only if the best span beats the null "
+                   "answer by more than this.")
+flags.DEFINE_integer("max_train_examples", None, "Use only the first N training examples.")
+flags.DEFINE_bool("progress_bar", True, "Show Keras's progress bar and per-epoch eval lines.")
+flags.mark_flags_as_required(["task", "model", "train_file", "output_dir"])
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise SystemExit(f"unexpected arguments: {argv[1:]}")
+    import logging
+
+    from albert_tf.finetuning import DataFormatError, finetune
+    from albert_tf.pretraining.strategy import StrategyError
+    from albert_tf.pretraining.trainer import parse_config_overrides
+
+    logging.getLogger("albert_tf").setLevel(logging.INFO)
+    logging.getLogger("tensorflow").setLevel(logging.WARNING)
+    try:
+        result = finetune(
+            FLAGS.task, FLAGS.model, FLAGS.train_file, FLAGS.eval_file, FLAGS.output_dir,
+            tokenizer=FLAGS.tokenizer, num_labels=FLAGS.num_labels, max_seq_length=FLAGS.max_seq_length,
+            learning_rate=FLAGS.learning_rate, epochs=FLAGS.epochs, global_batch_size=FLAGS.global_batch_size,
+            eval_batch_size=FLAGS.eval_batch_size, warmup_ratio=FLAGS.warmup_ratio, weight_decay=FLAGS.weight_decay,
+            clip_norm=FLAGS.clip_norm or None, seed=FLAGS.seed, strategy=FLAGS.strategy, tpu=FLAGS.tpu,
+            mixed_precision=FLAGS.mixed_precision, config_overrides=parse_config_overrides(FLAGS.config_overrides),
+            doc_stride=FLAGS.doc_stride, max_query_length=FLAGS.max_query_length,
+            max_answer_length=FLAGS.max_answer_length, n_best_size=FLAGS.n_best_size,
+            null_score_diff_threshold=FLAGS.null_score_diff_threshold,
+            max_train_examples=FLAGS.max_train_examples, verbose=FLAGS.progress_bar,
+        )
+    except (DataFormatError, FileNotFoundError, IsADirectoryError, ValueError, StrategyError, OSError) as err:
+        raise SystemExit(f"finetune: {err}") from None
+    summary = {k: result[k] for k in ("task", "primary_metric", "best_metric", "best_epoch", "best_checkpoint_dir",
+                                      "metrics")}
+    print(json.dumps(summary, indent=2))

@@ -1,0 +1,153 @@
+"""Token classification (NER, chunking, POS) from CoNLL files.
+
+Format: one word a line, the word in the first column and its tag in the last (CoNLL-2003's four
+columns work as is), a blank line between sentences, ``-DOCSTART-`` lines skipped.
+
+Words are tokenized one at a time, as HF's slow tokenizers do with ``is_split_into_words=True`` and as
+HF's ``run_ner`` aligns labels: the first piece of a word carries its tag, the other pieces and the
+special tokens carry -100 (ignored by the loss). A prediction is read at the first piece of each word;
+a word cut off by ``max_seq_length`` (or spelling no piece at all) is predicted ``O``.
+
+Example:
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "tiny.conll")
+    >>> _ = open(path, "w").write("-DOCSTART- O\\n\\nAda B-PER\\nLovelace I-PER\\nwrote O\\n")
+    >>> [(s.words, s.tags, s.line) for s in TokenClassificationTask().read(path)]
+    [(['Ada', 'Lovelace', 'wrote'], ['B-PER', 'I-PER', 'O'], 3)]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Sequence
+
+import numpy as np
+
+from albert_tf.finetuning import metrics
+from albert_tf.finetuning.batching import IGNORE_LABEL
+from albert_tf.finetuning.errors import DataFormatError
+from albert_tf.finetuning.tasks.base import Encoded, Settings, Task, check_readable, open_text, require_examples
+
+logger = logging.getLogger("albert_tf")
+
+DOCSTART = "-DOCSTART-"
+
+
+@dataclasses.dataclass
+class SentenceExample:
+    words: list[str]
+    tags: list[str] | None
+    line: int  # line of the first word
+    word_lines: list[int]
+    path: str = ""
+
+
+def _tag_order(tag: str) -> tuple:
+    # "O" first, then by entity type with B before I before E before S: stable, readable label ids.
+    if tag == "O":
+        return (0, "", "")
+    prefix, _, kind = tag.partition("-")
+    return (1, kind, prefix) if kind else (1, tag, "")
+
+
+class TokenClassificationTask(Task):
+    name = "token_classification"
+    aliases = ("ner", "conll")
+    model_class_name = "TFAlbertForTokenClassification"
+    label_pad_values = {"labels": IGNORE_LABEL}
+    has_labels_in_config = True
+
+    def read(self, path: str, *, require_labels: bool = True, regression: bool = False) -> list[SentenceExample]:
+        path = check_readable(path)
+        sentences: list[SentenceExample] = []
+        words, tags, lines = [], [], []
+
+        def close():
+            if words:
+                sentences.append(SentenceExample(list(words), list(tags) if require_labels else None, lines[0],
+                                                 list(lines), path))
+            words.clear(), tags.clear(), lines.clear()
+
+        for number, raw in enumerate(open_text(path).splitlines(), start=1):
+            fields = raw.split()
+            if not fields:
+                close()
+                continue
+            if fields[0] == DOCSTART:
+                close()
+                continue
+            if require_labels and len(fields) < 2:
+                raise DataFormatError(path, number, f"expected a word and its tag separated by whitespace, got {raw!r}")
+            words.append(fields[0])
+            tags.append(fields[-1] if len(fields) >= 2 else None)
+            lines.append(number)
+        close()
+        return require_examples(path, sentences)
+
+    # -- labels ------------------------------------------------------------------------------------
+    def label_config(self, train_examples, base_config, num_labels):
+        seen = {t for s in train_examples for t in s.tags}
+        if base_config is not None and seen <= set(base_config.id2label.values()) and num_labels in (None, base_config.num_labels):
+            id2label = dict(base_config.id2label)
+        else:
+            id2label = dict(enumerate(sorted(seen, key=_tag_order)))
+        if num_labels is not None and num_labels != len(id2label):
+            raise ValueError(f"num_labels={num_labels}, but the training data has {len(id2label)} tags: "
+                             f"{sorted(seen, key=_tag_order)}")
+        return {"id2label": id2label}
+
+    def check_labels(self, examples, config) -> None:
+        known = set(config.id2label.values())
+        for s in examples:
+            for tag, line in zip(s.tags or (), s.word_lines):
+                if tag not in known:
+                    raise DataFormatError(s.path, line, f"tag {tag!r} is not one of the model's tags {sorted(known)}")
+
+    # -- features ----------------------------------------------------------------------------------
+    def encode(self, examples: Sequence[SentenceExample], tokenizer, settings: Settings, config) -> Encoded:
+        label2id = {v: k for k, v in config.id2label.items()}
+        if examples[0].tags is not None:
+            self.check_labels(examples, config)
+        room = settings.max_seq_length - 2
+        rows, meta, truncated = [], [], 0
+        for s in examples:
+            ids, labels, first_piece = [], [], []
+            for k, word in enumerate(s.words):
+                piece_ids = tokenizer.convert_tokens_to_ids(tokenizer.tokenize(word))
+                if not piece_ids or len(ids) >= room:
+                    first_piece.append(None)
+                    truncated += bool(piece_ids)
+                    continue
+                piece_ids = piece_ids[: room - len(ids)]
+                first_piece.append(len(ids) + 1)  # +1: [CLS]
+                ids.extend(piece_ids)
+                tag_id = label2id[s.tags[k]] if s.tags is not None else IGNORE_LABEL
+                labels.extend([tag_id] + [IGNORE_LABEL] * (len(piece_ids) - 1))
+            input_ids = tokenizer.build_inputs_with_special_tokens(ids)
+            row = {"input_ids": input_ids, "attention_mask": [1] * len(input_ids),
+                   "token_type_ids": [0] * len(input_ids)}
+            if s.tags is not None:
+                row["labels"] = [IGNORE_LABEL] + labels + [IGNORE_LABEL]
+            rows.append(row)
+            meta.append(first_piece)
+        if truncated:
+            logger.warning("%d word(s) did not fit in max_seq_length=%d and are predicted 'O'", truncated,
+                           settings.max_seq_length)
+        return Encoded(rows, meta)
+
+    def decode(self, examples, encoded, outputs, settings, config):
+        fallback = "O" if "O" in config.id2label.values() else config.id2label[0]
+        predicted = []
+        for logits, first_piece in zip(outputs["logits"], encoded.meta):
+            best = np.argmax(logits, axis=-1)
+            predicted.append([config.id2label[int(best[p])] if p is not None else fallback for p in first_piece])
+        gold = [s.tags for s in examples]
+        result = metrics.token_classification_metrics(
+            gold, predicted, with_entities=metrics.is_entity_tag_set(config.id2label.values()))
+        result["num_examples"] = len(examples)
+        result["num_words"] = sum(len(s.words) for s in examples)
+        return result, predicted
+
+    def primary_metric(self, config, examples):
+        return ("f1", True) if metrics.is_entity_tag_set(config.id2label.values()) else ("accuracy", True)

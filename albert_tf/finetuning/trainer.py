@@ -1,0 +1,564 @@
+"""``finetune`` and ``evaluate``: the fine-tuning loop around Keras ``fit`` and the evaluation pass.
+
+Training is ``model.compile(AdamW with linear warmup and decay)`` + ``model.fit`` on batches padded to
+their own longest row (see :mod:`~albert_tf.finetuning.batching`), under the same ``tf.distribute``
+strategies and mixed-precision policies as pre-training. After every epoch the eval file is scored with
+the task's metrics; the best epoch's model (by the task's primary metric) is what ``output_dir`` holds:
+``config.json`` (with ``id2label``) + ``model.safetensors`` + the tokenizer files, readable by
+``from_pretrained`` here and in HF, plus ``metrics.json``, ``finetune_settings.json`` and TensorBoard logs
+under ``logs/``.
+
+Example:
+    >>> result = finetune("sequence_classification", "path/to/pretrained", "train.csv",  # doctest: +SKIP
+    ...                   "dev.csv", "/tmp/clf", epochs=2, learning_rate=5e-5)
+    >>> result["metrics"]["accuracy"], result["best_checkpoint_dir"]  # doctest: +SKIP
+    (0.81, '/tmp/clf')
+    >>> evaluate("sequence_classification", "/tmp/clf", "dev.csv")["accuracy"]  # doctest: +SKIP
+    0.81
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import os
+import time
+import weakref
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from albert_tf.finetuning.batching import LengthBucketedBatches, pad_batch, sequence_length
+from albert_tf.finetuning.model_source import load_tokenizer, resolve_model_source
+from albert_tf.finetuning.tasks import Settings, get_task
+from albert_tf.finetuning.tasks.classification import is_regression
+from albert_tf.modeling.config import AlbertConfig
+from albert_tf.utils.io import atomic_write_text
+
+logger = logging.getLogger("albert_tf")
+
+SETTINGS_FILE = "finetune_settings.json"
+# Config fields that decide weight shapes: a pre-trained model keeps them.
+_SHAPE_FIELDS = ("vocab_size", "embedding_size", "hidden_size", "num_hidden_layers", "num_hidden_groups",
+                 "num_attention_heads", "intermediate_size", "inner_group_num", "max_position_embeddings",
+                 "type_vocab_size")
+METRICS_FILE = "metrics.json"
+LOG_DIR = "logs"
+# --mixed_precision values -> Keras dtype policies.
+PRECISIONS = {None: "float32", "": "float32", "none": "float32", "float32": "float32",
+              "float16": "mixed_float16", "mixed_float16": "mixed_float16",
+              "bfloat16": "mixed_bfloat16", "mixed_bfloat16": "mixed_bfloat16"}
+
+
+def keras_policy(mixed_precision: str | None) -> str:
+    """The Keras dtype policy for a ``--mixed_precision`` value (``float16``, ``bfloat16`` or none).
+
+    >>> keras_policy("bfloat16"), keras_policy(None)
+    ('mixed_bfloat16', 'float32')
+    """
+    key = mixed_precision.lower() if isinstance(mixed_precision, str) else mixed_precision
+    if key not in PRECISIONS:
+        raise ValueError(f"mixed_precision must be one of float16, bfloat16 or none; got {mixed_precision!r}")
+    return PRECISIONS[key]
+
+
+def _json_default(value):
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def write_json(path: str, value: Any) -> None:
+    """Atomic, indented JSON."""
+    atomic_write_text(path, json.dumps(value, indent=2, sort_keys=False, default=_json_default) + "\n")
+
+
+def _scalars(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
+    """The numeric entries of a (nested) metrics dict, flattened with '/' for TensorBoard."""
+    out = {}
+    for key, value in metrics.items():
+        if isinstance(value, Mapping):
+            out.update(_scalars(value, f"{prefix}{key}/"))
+        elif isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool):
+            out[prefix + key] = float(value)
+    return out
+
+
+def _pad_values(task, tokenizer) -> dict[str, int]:
+    return {"input_ids": tokenizer.pad_token_id, **task.label_pad_values}
+
+
+# ---------------------------------------------------------------------------------------------------
+# prediction
+
+
+_PREDICT_STEPS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _predict_step(model, output_keys: tuple[str, ...], example: Mapping[str, np.ndarray]):
+    """One traced inference function per model and feature layout; every dimension is left unknown so
+    batches of any size and length reuse it."""
+    import tensorflow as tf
+
+    signature = {k: tf.TensorSpec([None] * v.ndim, tf.as_dtype(v.dtype)) for k, v in example.items()}
+    key = (output_keys, tuple(sorted((k, v.ndim, str(v.dtype)) for k, v in example.items())))
+    cache = _PREDICT_STEPS.setdefault(model, {})
+    if key not in cache:
+        @tf.function(input_signature=[signature])
+        def step(batch):
+            out = model(batch, training=False)
+            return {k: out[k] for k in output_keys + ("loss",) if k in out}
+
+        cache[key] = step
+    return cache[key]
+
+
+def predict_rows(model, rows: Sequence[Mapping], pad_values: Mapping[str, int], output_keys: Sequence[str], *,
+                 batch_size: int = 32, progress: bool = False) -> tuple[dict[str, list[np.ndarray]], float | None]:
+    """Runs ``model`` over ``rows`` (length-sorted batches, original order restored).
+
+    Returns each output in ``output_keys`` as a list with one array per row, cut to the row's own
+    length along the sequence axis, and the mean loss when the rows carry labels (per-example losses
+    averaged over examples; token classification's per-batch means weighted by batch size).
+    """
+    import keras
+    import tensorflow as tf
+
+    step = _predict_step(model, tuple(output_keys), pad_batch(rows[:2], pad_values))
+    order = sorted(range(len(rows)), key=lambda i: sequence_length(rows[i]))
+    results: dict[str, list] = {k: [None] * len(rows) for k in output_keys}
+    loss_sum, loss_count = 0.0, 0
+    bar = keras.utils.Progbar(len(rows), unit_name="example") if progress else None
+    for start in range(0, len(order), batch_size):
+        indices = order[start:start + batch_size]
+        batch = pad_batch([rows[i] for i in indices], pad_values)
+        out = step(batch)
+        if "loss" in out:
+            loss = np.asarray(out["loss"], dtype=np.float64)
+            weight = len(indices) if loss.shape == (1,) else 1
+            loss_sum += float(loss.sum()) * weight
+            loss_count += len(indices)
+        for key in output_keys:
+            values = np.asarray(out[key], dtype=np.float32)
+            for k, i in enumerate(indices):
+                value = values[k]
+                ids = rows[i]["input_ids"]
+                # Sequence outputs (token logits, start/end logits) drop the batch padding; class,
+                # regression and choice logits have no sequence axis.
+                if not (ids and isinstance(ids[0], list)) and value.ndim >= 1 and value.shape[0] == batch["input_ids"].shape[1]:
+                    value = value[: len(ids)]
+                results[key][i] = value
+        if bar is not None:
+            bar.add(len(indices))
+    return results, (loss_sum / loss_count if loss_count else None)
+
+
+def _score(task, model, examples, encoded, settings, tokenizer, batch_size, progress=False) -> tuple[dict, Any]:
+    outputs, loss = predict_rows(model, encoded.rows, _pad_values(task, tokenizer), task.output_keys,
+                                 batch_size=batch_size, progress=progress)
+    metrics, predictions = task.decode(examples, encoded, outputs, settings, model.config)
+    if loss is not None:
+        metrics["eval_loss"] = loss
+    return metrics, predictions
+
+
+# ---------------------------------------------------------------------------------------------------
+# fine-tuning
+
+
+def _scalar_metadata() -> bytes:
+    # TensorBoard's scalar-plugin metadata, written with TensorFlow's core summary op: TensorBoard is not
+    # a dependency of TensorFlow 2.21, and is only needed to view the curves, not to write them.
+    from tensorflow.core.framework import summary_pb2
+
+    return summary_pb2.SummaryMetadata(
+        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")).SerializeToString()
+
+
+def write_scalars(writer, step: int, values: Mapping[str, float]) -> None:
+    """Writes scalars TensorBoard shows (no-op without a writer)."""
+    if writer is None or not values:
+        return
+    import tensorflow as tf
+
+    metadata = _scalar_metadata()
+    with writer.as_default(step=step):
+        for name, value in values.items():
+            tf.summary.write(name, tf.constant(float(value), tf.float32), metadata=metadata)
+    writer.flush()
+
+
+def _callbacks(run: "_Run", train_writer, log_every: int) -> list:
+    import keras
+
+    class EvalAndLog(keras.callbacks.Callback):
+        """Training loss and learning rate every ``log_every`` steps; eval, best-model saving per epoch."""
+
+        def __init__(self):
+            super().__init__()
+            self.step = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.step += 1
+            if train_writer is not None and self.step % log_every == 0 and logs and "loss" in logs:
+                optimizer = self.model.optimizer
+                rate = optimizer.learning_rate
+                write_scalars(train_writer, self.step, {"loss": float(logs["loss"]), "learning_rate": float(rate)})
+
+        def on_epoch_end(self, epoch, logs=None):
+            write_scalars(train_writer, self.step, {"epoch_loss": float((logs or {}).get("loss", float("nan")))})
+            run.end_of_epoch(epoch + 1, dict(logs or {}))
+
+    return [EvalAndLog()]
+
+
+@dataclasses.dataclass
+class _Run:
+    task: Any
+    model: Any
+    tokenizer: Any
+    settings: Settings
+    output_dir: str
+    eval_examples: list | None
+    eval_encoded: Any
+    eval_batch_size: int
+    metric: str
+    greater_is_better: bool
+    chief: bool
+    verbose: bool
+    writer: Any = None
+    history: list = dataclasses.field(default_factory=list)
+    best: dict | None = None
+
+    def is_better(self, value) -> bool:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return False
+        if self.best is None or self.best["value"] is None:
+            return True
+        return value > self.best["value"] if self.greater_is_better else value < self.best["value"]
+
+    def evaluate(self) -> dict:
+        metrics, _ = _score(self.task, self.model, self.eval_examples, self.eval_encoded, self.settings,
+                            self.tokenizer, self.eval_batch_size)
+        return metrics
+
+    def log(self, step: int, metrics: Mapping) -> None:
+        write_scalars(self.writer, step, _scalars(metrics))
+
+    def end_of_epoch(self, epoch: int, logs: dict) -> None:
+        entry = {"epoch": epoch, "train_loss": float(logs["loss"]) if "loss" in logs else None}
+        if self.eval_examples is not None:
+            metrics = self.evaluate()
+            entry["eval"] = metrics
+            self.log(epoch, metrics)
+            value = metrics.get(self.metric)
+            improved = self.is_better(value)
+            if improved:
+                self.best = {"epoch": epoch, "value": value, "metrics": metrics}
+                self.save()
+            if self.verbose:
+                shown = ", ".join(f"{k}={v:.4f}" for k, v in _scalars(metrics).items()
+                                  if "/" not in k and not k.startswith("num_"))
+                print(f"epoch {epoch}: eval {shown}{'  (best so far, saved)' if improved else ''}", flush=True)
+        self.history.append(entry)
+
+    def save(self) -> None:
+        if not self.chief:
+            return
+        self.model.save_pretrained(self.output_dir)
+        self.tokenizer.save_pretrained(self.output_dir)
+        write_json(os.path.join(self.output_dir, SETTINGS_FILE),
+                   {"task": self.task.name, **dataclasses.asdict(self.settings)})
+
+
+def finetune(
+    task: str,
+    model,
+    train_file: str,
+    eval_file: str | None,
+    output_dir: str,
+    *,
+    tokenizer=None,
+    num_labels: int | None = None,
+    max_seq_length: int | None = None,
+    learning_rate: float = 3e-5,
+    epochs: int = 3,
+    global_batch_size: int = 32,
+    eval_batch_size: int | None = None,
+    warmup_ratio: float = 0.1,
+    weight_decay: float = 0.01,
+    clip_norm: float | None = 1.0,
+    seed: int = 0,
+    strategy: str = "default",
+    tpu: str | None = None,
+    mixed_precision: str | None = None,
+    doc_stride: int = 128,
+    max_query_length: int = 64,
+    max_answer_length: int = 30,
+    n_best_size: int = 20,
+    null_score_diff_threshold: float = 0.0,
+    max_train_examples: int | None = None,
+    config_overrides: Mapping[str, Any] | None = None,
+    evaluate_before_training: bool = True,
+    verbose: bool = True,
+) -> dict:
+    """Fine-tunes ``model`` on ``train_file`` for ``task`` and keeps the best epoch in ``output_dir``.
+
+    Args:
+        task: ``sequence_classification`` (CSV/TSV/JSONL; alias ``regression`` sets ``num_labels=1``),
+            ``token_classification`` (CoNLL), ``question_answering`` (SQuAD JSON) or ``multiple_choice``
+            (JSONL).
+        model: a model directory, a pre-trained ``TFAlbertForPreTraining`` directory, a bare preset name
+            (random init), a ``config.json`` path or ``AlbertConfig`` (random init), or an owner/name hub id.
+        train_file, eval_file: data files; ``eval_file=None`` keeps the last epoch instead of the best.
+        output_dir: receives the model directory, ``metrics.json`` and TensorBoard logs (``logs/``).
+        tokenizer: directory with ``spiece.model`` (needed for random init), a ``.model`` file or an
+            ``AlbertTokenizer``; default: the model directory's.
+        num_labels: classification outputs (default: the training file's label count); 1 = regression.
+        max_seq_length: pieces per row (default 128; 384 for question answering).
+        global_batch_size: examples per step over all replicas.
+        strategy, tpu: as for pre-training: ``default``, ``one_device``, ``mirrored`` or ``tpu`` (fixed-length
+            batches); not ``multi_worker``, which Keras 3's ``fit`` does not support.
+        mixed_precision: ``float16`` (dynamic loss scaling) or ``bfloat16``; default float32.
+        doc_stride, max_query_length, max_answer_length, n_best_size, null_score_diff_threshold:
+            question answering windows and decoding.
+        max_train_examples: use only the first N training examples (quick runs).
+        config_overrides: extra config fields, e.g. ``{"classifier_dropout_prob": 0.0}``.
+        evaluate_before_training: score the eval set once before the first step (``initial_metrics``).
+
+    Returns:
+        ``{"metrics": best epoch's eval metrics, "best_checkpoint_dir": output_dir, "best_epoch",
+        "primary_metric", "best_metric", "initial_metrics", "history": [per-epoch train loss and eval
+        metrics], ...}``; the same dict is written to ``output_dir/metrics.json``.
+
+    Raises:
+        DataFormatError: a malformed row (file, line, reason); FileNotFoundError, ValueError: bad arguments.
+    """
+    from albert_tf.pretraining.strategy import is_chief, make_strategy, validate_strategy_flags
+
+    started = time.time()
+    task_name = task
+    task = get_task(task)
+    if isinstance(task_name, str) and task_name.strip().lower() == "regression":
+        if num_labels not in (None, 1):
+            raise ValueError(f"task 'regression' means num_labels=1, got num_labels={num_labels}")
+        num_labels = 1
+    if strategy == "multi_worker":
+        # Keras 3's fit() does not run under MultiWorkerMirroredStrategy (keras-team/keras#20585).
+        raise ValueError("finetune runs on Keras fit(), which does not support --strategy=multi_worker; use "
+                         "mirrored (all GPUs of one host), one_device, default or tpu")
+    policy = keras_policy(mixed_precision)
+    validate_strategy_flags(strategy, tpu=tpu, mixed_precision=policy.replace("mixed_", ""))
+    for name, value in (("epochs", epochs), ("global_batch_size", global_batch_size)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be positive, got {learning_rate}")
+    if not 0 <= warmup_ratio < 1:
+        raise ValueError(f"warmup_ratio must be in [0, 1), got {warmup_ratio}")
+    if num_labels is not None and (isinstance(num_labels, bool) or not isinstance(num_labels, int) or num_labels < 1):
+        raise ValueError(f"num_labels must be a positive integer, got {num_labels!r}")
+    distribution = make_strategy(strategy, tpu=tpu)
+
+    source = resolve_model_source(model)
+    tok = load_tokenizer(tokenizer, source.directory)
+    settings = Settings(max_seq_length or task.default_max_seq_length, doc_stride, max_query_length,
+                        max_answer_length, n_best_size, null_score_diff_threshold)
+    settings.validate(source.config.max_position_embeddings)
+
+    regression = num_labels == 1 or (num_labels is None and source.pretrained and task.has_labels_in_config
+                                      and is_regression(source.config))
+    train_examples = task.read(train_file, regression=regression)
+    if max_train_examples is not None:
+        train_examples = train_examples[:max_train_examples]
+    eval_examples = task.read(eval_file, regression=regression) if eval_file is not None else None
+
+    overrides = dict(task.label_config(train_examples, source.config if source.pretrained else None,
+                                       1 if regression else num_labels))
+    overrides.update(config_overrides or {})
+    if source.pretrained:
+        changed = sorted(k for k in _SHAPE_FIELDS if k in overrides and overrides[k] != getattr(source.config, k))
+        if changed:
+            raise ValueError(f"config_overrides change the shape of the pre-trained model ({', '.join(changed)}); "
+                             "its weights would not fit. Start from a preset or config.json for a new shape.")
+    else:
+        if tok.vocab_size != source.config.vocab_size and "vocab_size" not in overrides:
+            logger.info("random init: vocab_size %d -> %d (the tokenizer's)", source.config.vocab_size, tok.vocab_size)
+        overrides.setdefault("vocab_size", tok.vocab_size)
+    config = AlbertConfig.from_dict(source.config.to_dict(), **overrides)
+    if tok.vocab_size > config.vocab_size:
+        raise ValueError(f"the tokenizer has {tok.vocab_size} pieces but the model's vocab_size is "
+                         f"{config.vocab_size}: they do not belong together")
+    # A fine-tuned head with another label count is replaced (HF's ignore_mismatched_sizes); nothing else is.
+    new_head = source.pretrained and task.has_labels_in_config and config.num_labels != source.config.num_labels
+    if eval_examples is not None:
+        task.check_labels(eval_examples, config)  # fail before training, not after the first epoch
+
+    train_encoded = task.encode(train_examples, tok, settings, config)
+    eval_encoded = task.encode(eval_examples, tok, settings, config) if eval_examples is not None else None
+
+    import keras
+    import tensorflow as tf
+
+    from albert_tf.pretraining.optimization import create_optimizer
+
+    replicas = distribution.num_replicas_in_sync
+    if global_batch_size % replicas:
+        raise ValueError(f"global_batch_size={global_batch_size} is not a multiple of the {replicas} replicas")
+    on_tpu = isinstance(distribution, tf.distribute.TPUStrategy)
+    batches = LengthBucketedBatches(
+        train_encoded.rows, global_batch_size, _pad_values(task, tok), seed=seed,
+        # TPUs compile one program per shape: fixed length, full batches.
+        length=settings.max_seq_length if on_tpu else None, drop_remainder=on_tpu or replicas > 1)
+    if len(batches) == 0:
+        raise ValueError(f"{len(train_encoded.rows)} training rows do not fill one batch of {global_batch_size}")
+    steps_per_epoch = len(batches)
+    num_train_steps = steps_per_epoch * epochs
+    warmup_steps = int(warmup_ratio * num_train_steps)
+
+    os.makedirs(output_dir, exist_ok=True)
+    chief = is_chief(distribution)
+    previous_policy = keras.config.dtype_policy()
+    keras.utils.set_random_seed(seed)
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        with distribution.scope():
+            if source.pretrained:
+                net = task.model_class.from_pretrained(source.directory, config=config,
+                                                      ignore_mismatched_sizes=new_head)
+            else:
+                net = task.model_class(config)
+            optimizer = create_optimizer(net, learning_rate=learning_rate, num_train_steps=num_train_steps,
+                                         warmup_steps=warmup_steps, optimizer="adamw", weight_decay=weight_decay,
+                                         clip_norm=clip_norm, all_reduce_in_step=False)
+            # XLA would recompile for every batch length; compile() wraps a LossScaleOptimizer for float16.
+            net.compile(optimizer=optimizer, jit_compile=False)
+
+        metric, greater = task.primary_metric(config, train_examples)
+        log_root = os.path.join(output_dir, LOG_DIR)
+        run = _Run(task, net, tok, settings, output_dir, eval_examples, eval_encoded,
+                   eval_batch_size or global_batch_size, metric, greater, chief, bool(verbose),
+                   writer=tf.summary.create_file_writer(os.path.join(log_root, "eval")) if chief else None)
+        initial = None
+        if eval_examples is not None and evaluate_before_training:
+            initial = run.evaluate()
+            run.log(0, initial)
+        train_writer = tf.summary.create_file_writer(os.path.join(log_root, "train")) if chief else None
+        callbacks = _callbacks(run, train_writer, log_every=max(1, steps_per_epoch // 10))
+        if verbose:
+            print(f"fine-tuning {task.name}: {source.description}, {len(train_examples)} examples "
+                  f"({len(train_encoded.rows)} rows), {steps_per_epoch} steps x {epochs} epochs, "
+                  f"strategy={strategy} ({replicas} replica(s)), {policy}", flush=True)
+        fit = net.fit(batches.to_dataset(), epochs=epochs, callbacks=callbacks, verbose=1 if verbose else 0,
+                      shuffle=False)  # the batch source shuffles (by length buckets) itself
+        if eval_examples is None or run.best is None:
+            run.save()  # no eval set (or no finite metric): keep the last epoch
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
+
+    result = {
+        "task": task.name,
+        "primary_metric": metric,
+        "best_metric": run.best["value"] if run.best else None,
+        "best_epoch": run.best["epoch"] if run.best else epochs,
+        "metrics": run.best["metrics"] if run.best else {},
+        "initial_metrics": initial,
+        "history": run.history,
+        "train_loss": [float(v) for v in fit.history.get("loss", [])],
+        "best_checkpoint_dir": output_dir,
+        "output_dir": output_dir,
+        "model": source.description,
+        "num_train_examples": len(train_examples),
+        "num_train_rows": len(train_encoded.rows),
+        "num_eval_examples": len(eval_examples) if eval_examples is not None else 0,
+        "num_train_steps": num_train_steps,
+        "settings": dataclasses.asdict(settings),
+        "hyperparameters": {"learning_rate": learning_rate, "epochs": epochs, "global_batch_size": global_batch_size,
+                            "warmup_ratio": warmup_ratio, "weight_decay": weight_decay, "seed": seed,
+                            "strategy": strategy, "mixed_precision": policy},
+        "seconds": time.time() - started,
+    }
+    if chief:
+        write_json(os.path.join(output_dir, METRICS_FILE), result)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------
+# evaluation
+
+
+def load_settings(model_dir: str) -> dict:
+    """The ``finetune_settings.json`` a fine-tuned model directory carries ({} when absent)."""
+    path = os.path.join(model_dir, SETTINGS_FILE)
+    if not os.path.isfile(path):
+        return {}
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def evaluate(
+    task: str,
+    model_dir: str,
+    eval_file: str,
+    *,
+    tokenizer=None,
+    batch_size: int = 32,
+    max_seq_length: int | None = None,
+    doc_stride: int | None = None,
+    max_query_length: int | None = None,
+    max_answer_length: int | None = None,
+    n_best_size: int | None = None,
+    null_score_diff_threshold: float | None = None,
+    output_file: str | None = None,
+    predictions_file: str | None = None,
+    progress: bool = False,
+) -> dict:
+    """Scores the fine-tuned model in ``model_dir`` on ``eval_file``; returns the metrics dict.
+
+    Tokenization and decoding settings default to those the model was fine-tuned with
+    (``finetune_settings.json``). ``output_file`` receives the metrics as JSON; ``predictions_file``
+    the predictions (question answering: ``{id: answer}``, what the official SQuAD scripts read;
+    other tasks: ``[{"line", "prediction"}]``).
+
+    Example:
+        >>> evaluate("ner", "/tmp/ner_model", "tests/fixtures/finetuning/ner_dev.conll")["f1"]  # doctest: +SKIP
+        0.42
+    """
+    import keras
+
+    task = get_task(task)
+    saved = load_settings(model_dir)
+    if saved.get("task") not in (None, task.name):
+        logger.warning("%s was fine-tuned for %s, evaluating it as %s", model_dir, saved["task"], task.name)
+    explicit = {"max_seq_length": max_seq_length, "doc_stride": doc_stride, "max_query_length": max_query_length,
+                "max_answer_length": max_answer_length, "n_best_size": n_best_size,
+                "null_score_diff_threshold": null_score_diff_threshold}
+    values = {"max_seq_length": task.default_max_seq_length}
+    values.update({k: v for k, v in saved.items() if k in explicit})
+    values.update({k: v for k, v in explicit.items() if v is not None})
+    settings = Settings(**values)
+    if not os.path.isdir(model_dir):
+        raise FileNotFoundError(f"model directory not found: {model_dir}")
+    tok = load_tokenizer(tokenizer, model_dir)
+    previous_policy = keras.config.dtype_policy()
+    keras.mixed_precision.set_global_policy("float32")
+    try:
+        model = task.model_class.from_pretrained(model_dir)
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
+    settings.validate(model.config.max_position_embeddings)
+    regression = task.has_labels_in_config and is_regression(model.config)
+    examples = task.read(eval_file, regression=regression)
+    task.check_labels(examples, model.config)
+    encoded = task.encode(examples, tok, settings, model.config)
+    metrics, predictions = _score(task, model, examples, encoded, settings, tok, batch_size, progress=progress)
+    if output_file:
+        write_json(output_file, metrics)
+    if predictions_file:
+        if isinstance(predictions, dict):
+            write_json(predictions_file, predictions)
+        else:
+            write_json(predictions_file, [{"line": e.line, "prediction": p} for e, p in zip(examples, predictions)])
+    return metrics

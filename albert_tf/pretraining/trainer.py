@@ -1,0 +1,691 @@
+"""ALBERT pretraining on ``tf.distribute``: one custom training step for every strategy.
+
+Keras 3's ``model.fit`` fails under MultiWorkerMirroredStrategy (keras-team/keras #20585), so training
+runs its own step: ``strategy.run`` inside a ``tf.function`` over ``distribute_datasets_from_function``,
+with a Keras 3 ``TFAlbertForPreTraining`` and a Keras optimizer. TensorFlow does all the distribution.
+
+The step, per replica:
+
+1. the masked-LM weight total is all-reduced first, so each replica's MLM loss is
+   ``sum(w * CE) / global_sum(w)`` and its SOP loss ``sum(CE) / global_batch_size``: the replica losses
+   add up to exactly the single-device loss of the global batch;
+2. forward pass through ``model.albert``; the sequence output is gathered at ``masked_lm_positions``
+   *before* the vocabulary projection (``model.predictions``), the pooled output goes to
+   ``model.sop_classifier``; optionally XLA-compiled (``jit_compile``);
+3. gradients are summed over replicas by us, then clipped by global norm and applied by the optimizer
+   (see :mod:`.optimization` for why we, not Keras, sum them).
+
+Fault tolerance: a ``tf.train.CheckpointManager`` over model, optimizer and step saves every
+``save_checkpoints_steps``. The data position is not stored in the checkpoint: the input stream is a pure
+function of (files, seed, position), so a restarted run skips the records already consumed and continues
+with exactly the batches the interrupted run would have seen (skip-based resume; works for every
+strategy, unlike tf.data iterator checkpoints). Restarting with the same flags resumes from the latest
+checkpoint; the run then ends at the same total step count.
+
+Outputs in ``model_dir``: ``checkpoints/`` (TF checkpoints), ``train/`` and ``eval/`` (TensorBoard),
+``metrics.jsonl`` (one JSON object per log step and per event), ``run_config.json``, and at the end
+``export_dir`` (default ``model_dir/pretrained``): ``config.json`` + ``model.safetensors`` for
+``TFAlbertForPreTraining.from_pretrained`` / ``TFAlbertModel.from_pretrained``, plus the tokenizer files
+when a tokenizer was given.
+
+Example:
+    >>> result = pretrain("albert-base-v2", "/data/wiki-*.tfrecord", "/tmp/run",      # doctest: +SKIP
+    ...                   config_overrides={"hidden_size": 256, "num_attention_heads": 4,
+    ...                                     "intermediate_size": 1024, "num_hidden_layers": 4},
+    ...                   global_batch_size=64, num_train_steps=3000, warmup_steps=300,
+    ...                   learning_rate=1e-3, tokenizer="/data/spm")
+    >>> TFAlbertForPreTraining.from_pretrained(result.export_dir)                      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from typing import Any, Mapping, Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from albert_tf.modeling import AlbertConfig, TFAlbertForPreTraining
+from albert_tf.pretraining import input as pretraining_input
+from albert_tf.pretraining import optimization
+from albert_tf.pretraining import strategy as strategy_lib
+from albert_tf.utils.io import atomic_write_text
+
+logger = logging.getLogger("albert_tf")
+
+MIXED_PRECISION = ("none", "float16", "bfloat16")
+RUN_CONFIG_NAME = "run_config.json"
+METRICS_NAME = "metrics.jsonl"
+CHECKPOINT_SUBDIR = "checkpoints"
+# Settings that define the data stream; a resumed run must use the same ones to continue it exactly.
+_STREAM_SETTINGS = ("train_files", "global_batch_size", "seed", "dynamic_masking", "shuffle_buffer_size",
+                    "num_input_pipelines", "max_seq_length", "max_predictions_per_seq")
+_SUM_KEYS = ("mlm_loss_sum", "mlm_weight", "mlm_correct", "sop_loss_sum", "sop_correct", "examples")
+
+
+@dataclasses.dataclass
+class PretrainResult:
+    """What a :func:`pretrain` call did. ``metrics`` are those of the last logged interval."""
+
+    model_dir: str
+    export_dir: str | None
+    global_step: int
+    steps_this_run: int
+    restored_step: int
+    metrics: dict
+    eval_metrics: dict | None
+    examples_per_second: float
+
+
+def parse_config_overrides(text: str | Sequence[str] | Mapping[str, Any] | None) -> dict[str, Any]:
+    """``"hidden_size=64,num_hidden_layers=2"`` (or a list of ``key=value``) -> dict with JSON-typed values.
+
+    >>> parse_config_overrides("hidden_size=64,hidden_act=gelu_new,hidden_dropout_prob=0.0")
+    {'hidden_size': 64, 'hidden_act': 'gelu_new', 'hidden_dropout_prob': 0.0}
+    """
+    if text is None:
+        return {}
+    if isinstance(text, Mapping):
+        return dict(text)
+    items = text.split(",") if isinstance(text, str) else [i for part in text for i in part.split(",")]
+    overrides: dict[str, Any] = {}
+    for item in items:
+        item = item.strip()
+        if not item:
+            continue
+        if "=" not in item:
+            raise ValueError(f"config override {item!r} is not key=value")
+        key, value = (s.strip() for s in item.split("=", 1))
+        try:
+            overrides[key] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key] = value
+    return overrides
+
+
+def resolve_model_config(model_config: AlbertConfig | str | os.PathLike, overrides: Mapping[str, Any] | None = None,
+                         tokenizer_vocab_size: int | None = None) -> AlbertConfig:
+    """A preset name, config.json path, model directory or AlbertConfig, with overrides applied.
+
+    Without an explicit ``vocab_size`` override, the tokenizer's vocabulary size wins over the config's.
+    """
+    overrides = dict(overrides or {})
+    if tokenizer_vocab_size is not None:
+        explicit = overrides.get("vocab_size")
+        if explicit is not None and explicit != tokenizer_vocab_size:
+            raise ValueError(f"vocab_size={explicit} was asked for, but the tokenizer has {tokenizer_vocab_size} "
+                             "pieces; drop the override or use the matching tokenizer")
+        overrides["vocab_size"] = tokenizer_vocab_size
+    if isinstance(model_config, AlbertConfig):
+        return AlbertConfig.from_dict(model_config.to_dict(), **overrides)
+    return AlbertConfig.from_pretrained(model_config, **overrides)
+
+
+def _load_tokenizer(tokenizer):
+    if tokenizer is None:
+        return None
+    from albert_tf.tokenization import AlbertTokenizer
+
+    if isinstance(tokenizer, AlbertTokenizer):
+        return tokenizer
+    return AlbertTokenizer.from_pretrained(os.fspath(tokenizer))
+
+
+# --------------------------------------------------------------------------------------------- the step
+def pretraining_logits(model: TFAlbertForPreTraining, features: Mapping[str, tf.Tensor], training: bool):
+    """(MLM logits at the masked positions [B, P, V], SOP logits [B, 2]), both float32.
+
+    Gathering before ``model.predictions`` computes the vocabulary projection for the P predicted
+    positions only, not all S tokens.
+    """
+    out = model.albert(
+        input_ids=features["input_ids"], attention_mask=features["input_mask"],
+        token_type_ids=features["segment_ids"], training=training,
+    )
+    gathered = tf.gather(out["last_hidden_state"], features["masked_lm_positions"], batch_dims=1)
+    mlm_logits = model.predictions(gathered, model.albert.embeddings.word_embeddings.embeddings)
+    sop_logits = model.sop_classifier(out["pooler_output"], training=training)
+    return tf.cast(mlm_logits, tf.float32), tf.cast(sop_logits, tf.float32)
+
+
+def pretraining_sums(features, mlm_logits, sop_logits) -> dict[str, tf.Tensor]:
+    """Per-batch sums the losses and accuracies are made of (float32 scalars)."""
+    weights = tf.cast(features["masked_lm_weights"], tf.float32)
+    labels = features["masked_lm_ids"]
+    mlm_ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=mlm_logits)
+    mlm_hit = tf.cast(tf.equal(tf.argmax(mlm_logits, -1, output_type=labels.dtype), labels), tf.float32)
+    sop_labels = features["sentence_order_label"]
+    sop_ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=sop_labels, logits=sop_logits)
+    sop_hit = tf.cast(tf.equal(tf.argmax(sop_logits, -1, output_type=sop_labels.dtype), sop_labels), tf.float32)
+    return {
+        "mlm_loss_sum": tf.reduce_sum(mlm_ce * weights),
+        "mlm_weight": tf.reduce_sum(weights),
+        "mlm_correct": tf.reduce_sum(mlm_hit * weights),
+        "sop_loss_sum": tf.reduce_sum(sop_ce),
+        "sop_correct": tf.reduce_sum(sop_hit),
+        "examples": tf.cast(tf.shape(sop_labels)[0], tf.float32),
+    }
+
+
+def metrics_from_sums(sums: Mapping[str, float]) -> dict[str, float]:
+    """Loss = MLM mean + SOP mean, and the accuracies, from accumulated sums."""
+    weight = max(float(sums["mlm_weight"]), 1e-9)
+    examples = max(float(sums["examples"]), 1e-9)
+    mlm_loss = float(sums["mlm_loss_sum"]) / weight
+    sop_loss = float(sums["sop_loss_sum"]) / examples
+    return {
+        "loss": mlm_loss + sop_loss,
+        "mlm_loss": mlm_loss,
+        "mlm_accuracy": float(sums["mlm_correct"]) / weight,
+        "sop_loss": sop_loss,
+        "sop_accuracy": float(sums["sop_correct"]) / examples,
+    }
+
+
+class PretrainingStep:
+    """The distributed train and eval functions for one model, optimizer and strategy.
+
+    ``train(iterator, num_steps)`` runs ``num_steps`` steps in one ``tf.function`` call (steps per
+    execution) and returns the summed statistics; ``evaluate(iterator, num_steps)`` likewise without
+    updates.
+    """
+
+    def __init__(self, model, optimizer, strategy: tf.distribute.Strategy, global_batch_size: int,
+                 global_step: tf.Variable, jit_compile: bool = False):
+        self.model = model
+        self.optimizer = optimizer
+        self.strategy = strategy
+        self.global_batch_size = global_batch_size
+        self.global_step = global_step
+        self.loss_scaled = isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+        compute = tf.function(self._compute, jit_compile=True) if jit_compile else self._compute
+        self._compiled_compute = compute
+        self.train = tf.function(self._train_loop)
+        self.evaluate = tf.function(self._eval_loop)
+
+    def _compute(self, features, mlm_scale):
+        variables = self.model.trainable_variables
+        with tf.GradientTape() as tape:
+            mlm_logits, sop_logits = pretraining_logits(self.model, features, training=True)
+            sums = pretraining_sums(features, mlm_logits, sop_logits)
+            # This replica's share of the global loss (MLM mean + SOP mean over the global batch).
+            loss = sums["mlm_loss_sum"] * mlm_scale + sums["sop_loss_sum"] / float(self.global_batch_size)
+            scaled = self.optimizer.scale_loss(loss) if self.loss_scaled else loss
+        grads = tape.gradient(scaled, variables)
+        # Embedding gradients arrive as IndexedSlices; dense tensors all-reduce and clip uniformly.
+        grads = [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in grads]
+        return grads, sums
+
+    def _replica_train_step(self, features):
+        context = tf.distribute.get_replica_context()
+        global_weight = context.all_reduce(tf.distribute.ReduceOp.SUM,
+                                           tf.reduce_sum(tf.cast(features["masked_lm_weights"], tf.float32)))
+        mlm_scale = 1.0 / tf.maximum(global_weight, 1.0)
+        grads, sums = self._compiled_compute(features, mlm_scale)
+        grads = context.all_reduce(tf.distribute.ReduceOp.SUM, grads)
+        self.optimizer.apply(grads, self.model.trainable_variables)
+        return sums
+
+    def _replica_eval_step(self, features):
+        mlm_logits, sop_logits = pretraining_logits(self.model, features, training=False)
+        return pretraining_sums(features, mlm_logits, sop_logits)
+
+    def _reduce(self, per_replica):
+        return {k: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None) for k, v in per_replica.items()}
+
+    def _train_loop(self, iterator, num_steps):
+        totals = {k: tf.constant(0.0) for k in _SUM_KEYS}
+        for _ in tf.range(num_steps):
+            sums = self._reduce(self.strategy.run(self._replica_train_step, args=(next(iterator),)))
+            totals = {k: totals[k] + sums[k] for k in _SUM_KEYS}
+            self.global_step.assign_add(1)
+        return totals
+
+    def _eval_loop(self, iterator, num_steps):
+        totals = {k: tf.constant(0.0) for k in _SUM_KEYS}
+        for _ in tf.range(num_steps):
+            sums = self._reduce(self.strategy.run(self._replica_eval_step, args=(next(iterator),)))
+            totals = {k: totals[k] + sums[k] for k in _SUM_KEYS}
+        return totals
+
+
+# --------------------------------------------------------------------------------------------- helpers
+def _is_remote(path: str) -> bool:
+    """gs://, s3://, ram://...: written through tf.io.gfile, whose objects appear whole when closed."""
+    return "://" in path
+
+
+def _remove_tree(path: str) -> None:
+    if tf.io.gfile.exists(path):
+        tf.io.gfile.rmtree(path)
+
+
+def _write_text(path: str, text: str) -> None:
+    """Atomic replace: locally via rename; remotely by writing a sibling and renaming it over ``path``."""
+    if not _is_remote(path):
+        atomic_write_text(path, text)
+        return
+    staging = f"{path}.tmp-{os.getpid()}"
+    if tf.io.gfile.exists(staging):
+        tf.io.gfile.remove(staging)
+    with tf.io.gfile.GFile(staging, "w") as f:
+        f.write(text)
+    tf.io.gfile.rename(staging, path, overwrite=True)
+
+
+class _MetricsLog:
+    """JSON lines in model_dir/metrics.jsonl (chief only), one per log step and per event.
+
+    Local files are appended and fsync'ed line by line; remote ones (no append on object stores) are
+    rewritten whole, which an object store makes visible atomically.
+    """
+
+    def __init__(self, path: str | None):
+        self.path = path
+        self._text = None
+        if path is not None and _is_remote(path):
+            self._text = tf.io.gfile.GFile(path).read() if tf.io.gfile.exists(path) else ""
+
+    def write(self, **row) -> None:
+        if self.path is None:
+            return
+        row.setdefault("time", time.time())
+        line = json.dumps(row, sort_keys=True) + "\n"
+        if self._text is not None:
+            self._text += line
+            _write_text(self.path, self._text)
+            return
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(line)
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def _check_run_config(path: str, settings: dict) -> None:
+    if not tf.io.gfile.exists(path):
+        return
+    previous = json.loads(tf.io.gfile.GFile(path).read())
+    changed = {k: (previous.get(k), settings.get(k)) for k in _STREAM_SETTINGS
+               if k in previous and previous.get(k) != settings.get(k)}
+    if changed:
+        details = "; ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in changed.items())
+        raise ValueError(
+            f"{path} records a run with other data settings ({details}). Resuming with them changed would not "
+            "continue the same data stream; pass the original values or use a new model_dir.")
+
+
+def export_pretrained(model, export_dir: str, tokenizer=None) -> str:
+    """``model.save_pretrained`` (+ the tokenizer files) into a local or remote (gs://...) directory."""
+    if not _is_remote(export_dir):
+        model.save_pretrained(export_dir)
+        if tokenizer is not None:
+            tokenizer.save_pretrained(export_dir)
+        return export_dir
+    staging = tempfile.mkdtemp(prefix="albert_tf_export_")
+    try:
+        model.save_pretrained(staging)
+        if tokenizer is not None:
+            tokenizer.save_pretrained(staging)
+        tf.io.gfile.makedirs(export_dir)
+        for name in sorted(os.listdir(staging)):
+            tf.io.gfile.copy(os.path.join(staging, name), export_dir.rstrip("/") + "/" + name, overwrite=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return export_dir
+
+
+def _copy_weights(source, target) -> None:
+    if len(source.weights) != len(target.weights):
+        raise ValueError("init_checkpoint model and training model have different variables")
+    for src, dst in zip(source.weights, target.weights):
+        if tuple(src.shape) != tuple(dst.shape):
+            raise ValueError(f"init_checkpoint weight {src.path} has shape {tuple(src.shape)}, the model needs "
+                             f"{tuple(dst.shape)}")
+        dst.assign(src.numpy())
+
+
+def _scalar_metadata() -> bytes:
+    # TensorBoard's scalar-plugin metadata, written with TF's core summary op so that TensorBoard itself
+    # (not a dependency of TensorFlow 2.21) is not needed to write the curves, only to view them.
+    from tensorflow.core.framework import summary_pb2
+
+    return summary_pb2.SummaryMetadata(
+        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")).SerializeToString()
+
+
+def _summaries(writer, step: int, values: Mapping[str, float]) -> None:
+    metadata = _scalar_metadata()
+    with writer.as_default(step=step):
+        for name, value in values.items():
+            tf.summary.write(name, tf.constant(float(value), tf.float32), metadata=metadata)
+    writer.flush()
+
+
+def read_scalars(log_dir: str) -> dict[str, list[tuple[int, float]]]:
+    """Scalars of the TensorBoard event files in ``log_dir``: name -> [(step, value), ...].
+
+    Example:
+        >>> read_scalars("/tmp/run/train")["loss"][:2]    # doctest: +SKIP
+        [(100, 9.71), (200, 8.02)]
+    """
+    out: dict[str, list[tuple[int, float]]] = {}
+    for path in sorted(tf.io.gfile.glob(os.path.join(log_dir, "events.out.tfevents.*"))):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            for value in event.summary.value:
+                number = float(tf.make_ndarray(value.tensor)) if value.HasField("tensor") else value.simple_value
+                out.setdefault(value.tag, []).append((int(event.step), number))
+    return out
+
+
+def majority_baselines(file_patterns, max_records: int | None = None) -> dict[str, float]:
+    """Accuracy of the best constant guesses on these records: always the most frequent masked token
+    (the unigram baseline), and always the more frequent SOP label (chance)."""
+    files = pretraining_input.resolve_files(file_patterns)
+    token_counts: dict[int, int] = {}
+    sop = [0, 0]
+    dataset = tf.data.TFRecordDataset(files)
+    if max_records:
+        dataset = dataset.take(max_records)
+    seq, preds = pretraining_input.record_shapes(files)
+    spec = pretraining_input._feature_spec(seq, preds, with_boundary=False)
+    for batch in dataset.batch(1024).map(lambda s: pretraining_input._parse_batch(s, spec)).as_numpy_iterator():
+        ids = batch["masked_lm_ids"][batch["masked_lm_weights"] > 0]
+        values, counts = np.unique(ids, return_counts=True)
+        for v, c in zip(values.tolist(), counts.tolist()):
+            token_counts[v] = token_counts.get(v, 0) + c
+        labels = batch["sentence_order_label"]
+        sop[1] += int(labels.sum())
+        sop[0] += int(labels.size - labels.sum())
+    total = max(1, sum(token_counts.values()))
+    return {"unigram_mlm_accuracy": max(token_counts.values(), default=0) / total,
+            "majority_sop_accuracy": max(sop) / max(1, sum(sop))}
+
+
+def _make_eval_dataset_fn(files, global_batch_size, seq, preds):
+    def dataset_fn(context: tf.distribute.InputContext):
+        return pretraining_input.pretraining_dataset(
+            files, context.get_per_replica_batch_size(global_batch_size), input_context=context, is_training=False,
+            max_seq_length=seq, max_predictions_per_seq=preds)
+    return dataset_fn
+
+
+def count_records(files: Sequence[str]) -> int:
+    return int(sum(1 for _ in tf.data.TFRecordDataset(list(files))))
+
+
+def _num_input_pipelines(strategy: tf.distribute.Strategy) -> int:
+    """Input pipelines the strategy creates (one per worker host), asked from the strategy itself."""
+    seen: list[int] = []
+
+    def probe(context: tf.distribute.InputContext):
+        seen.append(context.num_input_pipelines)
+        return tf.data.Dataset.range(1)
+
+    strategy.distribute_datasets_from_function(probe)
+    return seen[0]
+
+
+def _records_per_pipeline(files: Sequence[str], num_pipelines: int) -> list[int]:
+    """How many records each pipeline of :func:`pretraining_dataset` sees in one ordered pass."""
+    if num_pipelines == 1:
+        return [count_records(files)]
+    if len(files) >= num_pipelines:
+        return [count_records(files[i::num_pipelines]) for i in range(num_pipelines)]
+    total = count_records(files)
+    return [len(range(i, total, num_pipelines)) for i in range(num_pipelines)]
+
+
+def evaluate(step_fn: PretrainingStep, files, global_batch_size: int, max_steps: int | None = None) -> dict:
+    """Held-out MLM/SOP loss and accuracy over ``files`` (one ordered pass, full global batches only)."""
+    strategy = step_fn.strategy
+    files = pretraining_input.resolve_files(files)
+    seq, preds = pretraining_input.record_shapes(files)
+    num_pipelines = _num_input_pipelines(strategy)
+    per_pipeline = pretraining_input.examples_per_pipeline(global_batch_size, num_pipelines)
+    # Each pipeline reads its own shard; the pass ends when the smallest shard runs out of full batches.
+    steps = min(count // per_pipeline for count in _records_per_pipeline(files, num_pipelines))
+    if max_steps:
+        steps = min(steps, max_steps)
+    if steps < 1:
+        raise ValueError(f"the evaluation records hold less than one global batch ({global_batch_size}) "
+                         f"per input pipeline ({num_pipelines})")
+    dataset = strategy.distribute_datasets_from_function(
+        _make_eval_dataset_fn(files, global_batch_size, seq, preds))
+    totals = step_fn.evaluate(iter(dataset), tf.constant(steps))
+    metrics = metrics_from_sums({k: float(v) for k, v in totals.items()})
+    metrics["examples"] = float(totals["examples"])
+    return metrics
+
+
+# --------------------------------------------------------------------------------------------- pretrain
+def pretrain(
+    model_config: AlbertConfig | str | os.PathLike,
+    train_files: str | Sequence[str],
+    model_dir: str | os.PathLike,
+    *,
+    config_overrides: str | Sequence[str] | Mapping[str, Any] | None = None,
+    strategy: str | tf.distribute.Strategy = "default",
+    tpu: str | None = None,
+    global_batch_size: int = 32,
+    num_train_steps: int = 1000,
+    warmup_steps: int | None = None,
+    learning_rate: float = 1e-3,
+    optimizer: str = "lamb",
+    weight_decay: float = 0.01,
+    clip_norm: float = 1.0,
+    mixed_precision: str | None = None,
+    jit_compile: bool = False,
+    steps_per_execution: int = 1,
+    init_checkpoint: str | os.PathLike | None = None,
+    save_checkpoints_steps: int = 1000,
+    keep_checkpoint_max: int = 5,
+    log_every_steps: int = 100,
+    seed: int = 0,
+    dynamic_masking: bool = False,
+    shuffle_buffer_size: int = 10_000,
+    eval_files: str | Sequence[str] | None = None,
+    eval_steps: int | None = None,
+    eval_every_steps: int = 0,
+    tokenizer=None,
+    export_dir: str | os.PathLike | None = None,
+    progress_bar: bool = True,
+    stop_after_steps: int | None = None,
+) -> PretrainResult:
+    """Pretrains ``TFAlbertForPreTraining`` (MLM + SOP) on records, resuming from ``model_dir`` if it has
+    a checkpoint. See the module docstring for what is written where.
+
+    Args:
+        model_config: preset name (``albert-base-v2``), config.json, model directory, or AlbertConfig.
+        config_overrides: config fields to change, e.g. ``"hidden_size=256,num_hidden_layers=4"``.
+        train_files: record globs (comma-separated or a list).
+        strategy: a name from :data:`albert_tf.pretraining.strategy.STRATEGIES` or a Strategy instance.
+        global_batch_size: examples per step over all replicas.
+        warmup_steps: default 10% of ``num_train_steps``.
+        optimizer: "lamb" or "adamw"; weight decay skips LayerNorm and biases; gradients are clipped to
+            global norm ``clip_norm``.
+        mixed_precision: "float16" (with loss scaling), "bfloat16" or None.
+        steps_per_execution: training steps per ``tf.function`` call (fewer host round trips; TPUs want
+            many).
+        init_checkpoint: weights to start from (any format ``from_pretrained`` reads); ignored when
+            ``model_dir`` already holds a checkpoint.
+        dynamic_masking: re-mask every batch in graph instead of using the stored masks.
+        eval_files: held-out records, evaluated every ``eval_every_steps`` (0: at the end only).
+        tokenizer: directory with spiece.model (or an AlbertTokenizer); sets vocab_size and is copied
+            next to the exported model.
+        stop_after_steps: stop (with a checkpoint) after this many steps in this call, e.g. to split a
+            long run; the schedule still spans ``num_train_steps``.
+
+    Seeds Python, NumPy and TensorFlow with ``seed`` (``keras.utils.set_random_seed``) so that the initial
+    weights are reproducible and the same on every worker.
+    """
+    started = time.time()
+    model_dir = os.fspath(model_dir)
+    mixed_precision = None if mixed_precision in (None, "", "none") else mixed_precision
+    if mixed_precision is not None and mixed_precision not in MIXED_PRECISION:
+        raise ValueError(f"mixed_precision must be one of {MIXED_PRECISION}, got {mixed_precision!r}")
+    for name, value in (("global_batch_size", global_batch_size), ("num_train_steps", num_train_steps),
+                        ("steps_per_execution", steps_per_execution),
+                        ("save_checkpoints_steps", save_checkpoints_steps), ("log_every_steps", log_every_steps)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    warmup_steps = num_train_steps // 10 if warmup_steps is None else warmup_steps
+    if isinstance(strategy, str):
+        strategy_lib.validate_strategy_flags(strategy, tpu=tpu, mixed_precision=mixed_precision)
+        strategy = strategy_lib.make_strategy(strategy, tpu=tpu)
+    chief = strategy_lib.is_chief(strategy)
+    num_replicas = strategy.num_replicas_in_sync
+    if global_batch_size % num_replicas:
+        raise ValueError(f"global_batch_size={global_batch_size} is not divisible by the {num_replicas} replicas")
+
+    files = pretraining_input.resolve_files(train_files)
+    max_seq_length, max_predictions = pretraining_input.record_shapes(files)
+    tok = _load_tokenizer(tokenizer)
+    config = resolve_model_config(model_config, parse_config_overrides(config_overrides),
+                                  tokenizer_vocab_size=tok.vocab_size if tok else None)
+    if max_seq_length > config.max_position_embeddings:
+        raise ValueError(f"records have max_seq_length={max_seq_length} > the model's max_position_embeddings="
+                         f"{config.max_position_embeddings}")
+
+    keras.utils.set_random_seed(seed)
+    dtype = {None: None, "float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}[mixed_precision]
+    with strategy.scope():
+        model = TFAlbertForPreTraining(config, dtype=dtype) if dtype else TFAlbertForPreTraining(config)
+        opt = optimization.create_optimizer(
+            model, learning_rate=learning_rate, num_train_steps=num_train_steps, warmup_steps=warmup_steps,
+            optimizer=optimizer, weight_decay=weight_decay, clip_norm=clip_norm,
+            loss_scale=mixed_precision == "float16")
+        opt.build(model.trainable_variables)
+        global_step = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step",
+                                  aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+    step_fn = PretrainingStep(model, opt, strategy, global_batch_size, global_step, jit_compile=jit_compile)
+
+    # Checkpoints: the chief writes model_dir/checkpoints; other workers write throwaway copies (every
+    # worker must take part in saving distributed variables).
+    checkpoint = tf.train.Checkpoint(model=model, optimizer=opt, step=global_step)
+    checkpoint_dir = os.path.join(model_dir, CHECKPOINT_SUBDIR)
+    write_dir = checkpoint_dir if chief else os.path.join(
+        model_dir, ".worker_tmp", strategy_lib.worker_id(strategy))
+    manager = tf.train.CheckpointManager(checkpoint, write_dir, max_to_keep=keep_checkpoint_max if chief else 1)
+    latest = tf.train.latest_checkpoint(checkpoint_dir)
+    num_pipelines = _num_input_pipelines(strategy)
+    settings = {
+        "train_files": files, "global_batch_size": global_batch_size, "seed": seed,
+        "dynamic_masking": dynamic_masking, "shuffle_buffer_size": shuffle_buffer_size,
+        "num_input_pipelines": num_pipelines, "max_seq_length": max_seq_length,
+        "max_predictions_per_seq": max_predictions, "num_train_steps": num_train_steps,
+        "learning_rate": learning_rate, "warmup_steps": warmup_steps, "optimizer": optimizer,
+        "num_replicas": num_replicas, "model_config": config.to_dict(),
+    }
+    run_config_path = os.path.join(model_dir, RUN_CONFIG_NAME)
+    log = _MetricsLog(os.path.join(model_dir, METRICS_NAME) if chief else None)
+    if latest:
+        _check_run_config(run_config_path, settings)
+        checkpoint.restore(latest).assert_existing_objects_matched()
+        logger.info("Restored %s (step %d)", latest, int(global_step.numpy()))
+    elif init_checkpoint:
+        source = TFAlbertForPreTraining.from_pretrained(os.fspath(init_checkpoint), config=config)
+        _copy_weights(source, model)
+        del source
+    restored_step = int(global_step.numpy())
+    if chief:
+        tf.io.gfile.makedirs(model_dir)
+        _write_text(run_config_path, json.dumps(settings, indent=2, sort_keys=True, default=str) + "\n")
+        log.write(event="restored" if latest else "start", step=restored_step,
+                  checkpoint=latest or None, init_checkpoint=os.fspath(init_checkpoint) if init_checkpoint else None)
+
+    per_pipeline = pretraining_input.examples_per_pipeline(global_batch_size, num_pipelines)
+
+    def dataset_fn(context: tf.distribute.InputContext):
+        return pretraining_input.pretraining_dataset(
+            files, context.get_per_replica_batch_size(global_batch_size), input_context=context, is_training=True,
+            seed=seed, shuffle_buffer_size=shuffle_buffer_size, skip_examples=restored_step * per_pipeline,
+            dynamic_masking=dynamic_masking, vocab_size=config.vocab_size,
+            max_seq_length=max_seq_length, max_predictions_per_seq=max_predictions)
+
+    iterator = iter(strategy.distribute_datasets_from_function(dataset_fn))
+    train_writer = tf.summary.create_file_writer(os.path.join(model_dir, "train")) if chief else \
+        tf.summary.create_noop_writer()
+    eval_writer = tf.summary.create_file_writer(os.path.join(model_dir, "eval")) if (chief and eval_files) else \
+        tf.summary.create_noop_writer()
+    progbar = keras.utils.Progbar(num_train_steps, stateful_metrics=list(metrics_from_sums(
+        dict.fromkeys(_SUM_KEYS, 1.0)))) if (chief and progress_bar) else None
+    if progbar is not None and restored_step:
+        progbar.update(restored_step)
+
+    def save(step: int) -> None:
+        manager.save(checkpoint_number=step)
+        if not chief:
+            _remove_tree(write_dir)
+        log.write(event="checkpoint", step=step)
+
+    step = restored_step
+    end_step = num_train_steps if stop_after_steps is None else min(num_train_steps, step + stop_after_steps)
+    sums = dict.fromkeys(_SUM_KEYS, 0.0)
+    interval_start, interval_step = time.time(), step
+    last_metrics: dict = {}
+    eval_metrics = None
+    session_examples_time = [0, 0.0]
+    while step < end_step:
+        boundaries = [end_step, _next_multiple(step, save_checkpoints_steps), _next_multiple(step, log_every_steps)]
+        if eval_files and eval_every_steps:
+            boundaries.append(_next_multiple(step, eval_every_steps))
+        count = min([step + steps_per_execution] + boundaries) - step
+        t0 = time.time()
+        totals = step_fn.train(iterator, tf.constant(count, tf.int32))
+        totals = {k: float(v) for k, v in totals.items()}
+        session_examples_time[0] += count * global_batch_size
+        session_examples_time[1] += time.time() - t0
+        step += count
+        for key in _SUM_KEYS:
+            sums[key] += totals[key]
+        if progbar is not None:
+            progbar.update(step, values=list(metrics_from_sums(totals).items()))
+        if step % log_every_steps == 0 or step == end_step:
+            elapsed = max(time.time() - interval_start, 1e-9)
+            last_metrics = metrics_from_sums(sums)
+            last_metrics["learning_rate"] = float(opt.learning_rate)
+            last_metrics["examples_per_second"] = (step - interval_step) * global_batch_size / elapsed
+            if not all(np.isfinite(v) for v in last_metrics.values()):
+                raise FloatingPointError(f"non-finite training metrics at step {step}: {last_metrics}")
+            _summaries(train_writer, step, last_metrics)
+            log.write(step=step, **last_metrics)
+            sums = dict.fromkeys(_SUM_KEYS, 0.0)
+            interval_start, interval_step = time.time(), step
+        if step % save_checkpoints_steps == 0 or step == end_step:
+            save(step)
+        if eval_files and eval_every_steps and step % eval_every_steps == 0 and step != num_train_steps:
+            eval_metrics = evaluate(step_fn, eval_files, global_batch_size, eval_steps)
+            _summaries(eval_writer, step, eval_metrics)
+            log.write(step=step, split="eval", **eval_metrics)
+
+    if step >= num_train_steps and eval_files:
+        eval_metrics = evaluate(step_fn, eval_files, global_batch_size, eval_steps)
+        eval_metrics.update(majority_baselines(eval_files))
+        _summaries(eval_writer, step, eval_metrics)
+        log.write(step=step, split="eval", **eval_metrics)
+    exported = None
+    if step >= num_train_steps:
+        exported = os.fspath(export_dir) if export_dir else os.path.join(model_dir, "pretrained")
+        if chief:
+            export_pretrained(model, exported, tok)
+            log.write(event="exported", step=step, export_dir=exported)
+    if not chief:
+        _remove_tree(os.path.join(model_dir, ".worker_tmp"))
+    train_writer.close()
+    eval_writer.close()
+    logger.info("Pretraining stopped at step %d after %.1fs", step, time.time() - started)
+    throughput = session_examples_time[0] / session_examples_time[1] if session_examples_time[1] else 0.0
+    return PretrainResult(model_dir=model_dir, export_dir=exported, global_step=step,
+                          steps_this_run=step - restored_step, restored_step=restored_step, metrics=last_metrics,
+                          eval_metrics=eval_metrics, examples_per_second=throughput)
+
+
+def _next_multiple(step: int, every: int) -> int:
+    return (step // every + 1) * every
