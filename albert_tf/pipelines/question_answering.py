@@ -1,0 +1,283 @@
+"""``question-answering``: extractive answers with character offsets into the context, as HF 4.x's
+``QuestionAnsweringPipeline`` with ALBERT's default (fast) tokenizer.
+
+Long contexts are split into overlapping windows (``doc_stride`` tokens of overlap, the fast
+tokenizer's ``return_overflowing_tokens`` layout) and the best spans of all windows are merged. Answers
+are widened to whole words (``align_to_words=True``), where a word is what the fast tokenizer's
+``Metaspace`` step splits on; as in HF, a word's span includes the space before it, so an answer in the
+middle of the context starts with that space.
+
+Example:
+    >>> from albert_tf import pipeline
+    >>> qa = pipeline("question-answering", model="path/to/albert-squad")  # doctest: +SKIP
+    >>> qa(question="Where do I live?", context="My name is Wolfgang and I live in Berlin")  # doctest: +SKIP
+    {'score': 0.91..., 'start': 33, 'end': 40, 'answer': ' Berlin'}
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+
+from albert_tf.pipelines.alignment import metaspace_offsets, overflow_windows, word_ids
+from albert_tf.pipelines.base import Pipeline, _positive_int
+
+DEFAULT_MAX_SEQ_LEN = 384
+DEFAULT_MAX_QUESTION_LEN = 64
+DEFAULT_MAX_ANSWER_LEN = 15
+
+
+def decode_spans(start: np.ndarray, end: np.ndarray, topk: int, max_answer_len: int,
+                 undesired_tokens: np.ndarray) -> tuple:
+    """The ``topk`` best (start, end) token pairs with ``start <= end < start + max_answer_len`` whose
+    ends are both allowed; score = p(start) * p(end)."""
+    if start.ndim == 1:
+        start = start[None]
+    if end.ndim == 1:
+        end = end[None]
+    outer = np.matmul(np.expand_dims(start, -1), np.expand_dims(end, 1))
+    candidates = np.tril(np.triu(outer), max_answer_len - 1)
+    scores_flat = candidates.flatten()
+    if topk == 1:
+        idx_sort = [np.argmax(scores_flat)]
+    elif len(scores_flat) < topk:
+        idx_sort = np.argsort(-scores_flat)
+    else:
+        idx = np.argpartition(-scores_flat, topk)[0:topk]
+        idx_sort = idx[np.argsort(-scores_flat[idx])]
+    starts, ends = np.unravel_index(idx_sort, candidates.shape)[1:]
+    # Like HF: the allowed set is `undesired_tokens.nonzero()` of a [1, seq] array, i.e. the allowed
+    # columns plus row index 0 (the CLS position, which is allowed anyway).
+    allowed = np.asarray(undesired_tokens.nonzero())
+    desired = np.isin(starts, allowed) & np.isin(ends, allowed)
+    starts, ends = starts[desired], ends[desired]
+    return starts, ends, candidates[0, starts, ends]
+
+
+def select_starts_ends(start, end, p_mask, attention_mask, min_null_score=1000000, top_k=1,
+                       handle_impossible_answer=False, max_answer_len=15):
+    """Mask question/special/padding tokens, softmax the logits, remember the null (CLS, CLS) score,
+    and decode the best spans (HF's ``select_starts_ends``)."""
+    undesired_tokens = np.abs(np.array(p_mask) - 1)
+    if attention_mask is not None:
+        undesired_tokens = undesired_tokens & attention_mask
+    undesired_tokens_mask = undesired_tokens == 0.0
+    start = np.where(undesired_tokens_mask, -10000.0, start)
+    end = np.where(undesired_tokens_mask, -10000.0, end)
+    start = np.exp(start - start.max(axis=-1, keepdims=True))
+    start = start / start.sum()
+    end = np.exp(end - end.max(axis=-1, keepdims=True))
+    end = end / end.sum()
+    if handle_impossible_answer:
+        min_null_score = min(min_null_score, (start[0, 0] * end[0, 0]).item())
+    start[0, 0] = end[0, 0] = 0.0
+    starts, ends, scores = decode_spans(start, end, top_k, max_answer_len, undesired_tokens)
+    return starts, ends, scores, min_null_score
+
+
+class QuestionAnsweringPipeline(Pipeline):
+    """Answers a question from a context.
+
+    Inputs: ``pipe(question=..., context=...)`` (strings, or lists of them), a ``{"question", "context"}``
+    dict, a list of such dicts, or ``pipe(question, context)``.
+
+    Call parameters: ``top_k`` (default 1), ``doc_stride`` (overlap of context windows; default
+    ``min(max_seq_len // 2, 128)``), ``max_answer_len`` (tokens, default 15), ``max_seq_len`` (window
+    length; default ``min(model max length, 384)``), ``max_question_len`` (question tokens kept, default
+    64), ``handle_impossible_answer`` (also offer the empty answer), ``align_to_words`` (default True).
+
+    Returns ``{"score", "start", "end", "answer"}`` (a list of them when ``top_k`` > 1 finds several);
+    ``start``/``end`` are character offsets into the context and ``answer == context[start:end]``.
+    """
+
+    task = "question-answering"
+    supported_models = ("TFAlbertForQuestionAnswering",)
+    _token_level_outputs = ("start_logits", "end_logits")
+
+    def _sanitize_parameters(self, padding=None, topk=None, top_k=None, doc_stride=None, max_answer_len=None,
+                             max_seq_len=None, max_question_len=None, handle_impossible_answer=None,
+                             align_to_words=None):
+        preprocess_params, postprocess_params = {}, {}
+        # `padding` only changed how HF padded each window; batches here are padded anyway (masked).
+        if padding not in (None, False, True, "do_not_pad", "longest", "max_length"):
+            raise ValueError(f"padding must be True, False, 'longest', 'max_length' or 'do_not_pad', got {padding!r}")
+        if doc_stride is not None:
+            if isinstance(doc_stride, bool) or not isinstance(doc_stride, (int, np.integer)) or doc_stride < 0:
+                raise ValueError(f"doc_stride must be a non-negative integer, got {doc_stride!r}")
+            preprocess_params["doc_stride"] = int(doc_stride)
+        if max_question_len is not None:
+            preprocess_params["max_question_len"] = _positive_int(max_question_len, "max_question_len")
+        if max_seq_len is not None:
+            preprocess_params["max_seq_len"] = _positive_int(max_seq_len, "max_seq_len")
+        if topk is not None and top_k is None:
+            warnings.warn("topk parameter is deprecated, use top_k instead", UserWarning, stacklevel=3)
+            top_k = topk
+        if top_k is not None:
+            if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1:
+                raise ValueError(f"top_k parameter should be >= 1 (got {top_k})")
+            postprocess_params["top_k"] = int(top_k)
+        if max_answer_len is not None:
+            if isinstance(max_answer_len, bool) or not isinstance(max_answer_len, (int, np.integer)) \
+                    or max_answer_len < 1:
+                raise ValueError(f"max_answer_len parameter should be >= 1 (got {max_answer_len})")
+            postprocess_params["max_answer_len"] = int(max_answer_len)
+        if handle_impossible_answer is not None:
+            postprocess_params["handle_impossible_answer"] = bool(handle_impossible_answer)
+        if align_to_words is not None:
+            postprocess_params["align_to_words"] = bool(align_to_words)
+        return preprocess_params, postprocess_params
+
+    def __call__(self, *args, **kwargs):
+        examples = self._examples(args, kwargs)
+        if len(examples) == 1:
+            return super().__call__(examples[0], **kwargs)
+        return super().__call__(examples, **kwargs)
+
+    @staticmethod
+    def _examples(args: tuple, kwargs: dict) -> list[dict]:
+        """HF's ways of passing questions and contexts -> a list of {"question", "context"} dicts."""
+        if args:
+            if len(args) == 1:
+                inputs = args[0]
+            elif len(args) == 2 and all(isinstance(a, str) for a in args):
+                inputs = [{"question": args[0], "context": args[1]}]
+            else:
+                inputs = list(args)
+        elif "question" in kwargs and "context" in kwargs:
+            question, context = kwargs.pop("question"), kwargs.pop("context")
+            if isinstance(question, list) and isinstance(context, str):
+                inputs = [{"question": q, "context": context} for q in question]
+            elif isinstance(question, list) and isinstance(context, list):
+                if len(question) != len(context):
+                    raise ValueError("Questions and contexts don't have the same lengths")
+                inputs = [{"question": q, "context": c} for q, c in zip(question, context)]
+            elif isinstance(question, str) and isinstance(context, str):
+                inputs = [{"question": question, "context": context}]
+            else:
+                raise ValueError("question and context must be strings or lists of strings")
+        else:
+            raise ValueError("pass question= and context= (or a {'question': ..., 'context': ...} dict)")
+        if isinstance(inputs, Mapping):
+            inputs = [inputs]
+        elif isinstance(inputs, Iterable) and not isinstance(inputs, str):
+            inputs = list(inputs)
+        else:
+            raise ValueError(f"{inputs!r} argument needs to be a {{'question', 'context'}} dict")
+        examples = []
+        for item in inputs:
+            if not isinstance(item, Mapping):
+                raise ValueError(f"{item!r} argument needs to be a {{'question', 'context'}} dict")
+            for key in ("question", "context"):
+                if key not in item:
+                    raise KeyError("You need to provide a dictionary with keys {question:..., context:...}")
+                if item[key] is None:
+                    raise ValueError(f"`{key}` cannot be None")
+                if not isinstance(item[key], str):
+                    raise TypeError(f"`{key}` must be a string, got {type(item[key]).__name__}")
+                if len(item[key]) == 0:
+                    raise ValueError(f"`{key}` cannot be empty")
+            examples.append({"question": item["question"], "context": item["context"]})
+        return examples
+
+    def preprocess(self, example, doc_stride=None, max_question_len=DEFAULT_MAX_QUESTION_LEN,
+                   max_seq_len=None) -> list[dict]:
+        tokenizer = self.tokenizer
+        limit = self.max_length if self.max_length is not None else DEFAULT_MAX_SEQ_LEN
+        if max_seq_len is None:
+            max_seq_len = min(limit, DEFAULT_MAX_SEQ_LEN)
+        elif max_seq_len > limit:
+            raise ValueError(f"max_seq_len ({max_seq_len}) is larger than the model takes ({limit})")
+        if doc_stride is None:
+            doc_stride = min(max_seq_len // 2, 128)
+        if doc_stride > max_seq_len:
+            raise ValueError(f"`doc_stride` ({doc_stride}) is larger than `max_seq_len` ({max_seq_len})")
+
+        question_ids = tokenizer(example["question"], add_special_tokens=False)["input_ids"][:max_question_len]
+        context = example["context"]
+        encoding = tokenizer(context, add_special_tokens=False, return_offsets_mapping=True)
+        context_ids = list(encoding["input_ids"])
+        pieces = tokenizer.convert_ids_to_tokens(context_ids)
+        specials = tokenizer.all_special_tokens
+        offsets = metaspace_offsets(context, pieces, encoding["offset_mapping"], specials)
+        words = word_ids(pieces, specials)
+
+        budget = max_seq_len - len(question_ids) - 3  # [CLS] question [SEP] context [SEP]
+        if budget <= 0:
+            raise ValueError(
+                f"the question is {len(question_ids)} tokens long, which leaves no room for the context in "
+                f"max_seq_len={max_seq_len}; shorten the question or lower max_question_len"
+            )
+        if len(context_ids) > budget and doc_stride >= budget:
+            raise ValueError(
+                f"doc_stride ({doc_stride}) must be smaller than the {budget} context tokens that fit in a window "
+                f"(max_seq_len={max_seq_len} minus the question and 3 special tokens); lower doc_stride"
+            )
+        windows = overflow_windows(len(context_ids), budget, doc_stride) if len(context_ids) > budget \
+            else [(0, len(context_ids))]
+        n_question = len(question_ids)
+        features = []
+        for start, end in windows:
+            n = end - start
+            input_ids = tokenizer.build_inputs_with_special_tokens(question_ids, context_ids[start:end])
+            # p_mask: 1 where no answer may be (question, special tokens), 0 on the context and on [CLS].
+            p_mask = [1] * (n_question + 2) + [0] * n + [1]
+            for k, token in enumerate(input_ids):
+                if token == tokenizer.cls_token_id:
+                    p_mask[k] = 0
+            context_start = n_question + 2
+            features.append({
+                "input_ids": input_ids,
+                "token_type_ids": [0] * (n_question + 2) + [1] * (n + 1),
+                "p_mask": p_mask,
+                # Per token of the window: character span in the context and word index (None off-context).
+                "offsets": [(0, 0)] * context_start + offsets[start:end] + [(0, 0)],
+                "word_ids": [None] * context_start + words[start:end] + [None],
+            })
+        return features
+
+    def _select_outputs(self, output, input_ids):
+        return {"start_logits": output["start_logits"], "end_logits": output["end_logits"]}
+
+    def postprocess(self, example, features, outputs, top_k=1, handle_impossible_answer=False,
+                    max_answer_len=DEFAULT_MAX_ANSWER_LEN, align_to_words=True):
+        context = example["context"]
+        min_null_score = 1000000  # large and positive
+        answers = []
+        for feature, output in zip(features, outputs):
+            start_logits = output["start_logits"][None]
+            end_logits = output["end_logits"][None]
+            attention_mask = np.ones_like(start_logits, dtype=np.int64)
+            # Some candidates collapse into one word-aligned answer, so HF decodes more than top_k.
+            pre_topk = top_k * 2 + 10 if align_to_words else top_k
+            starts, ends, scores, min_null_score = select_starts_ends(
+                start_logits, end_logits, np.asarray(feature["p_mask"])[None], attention_mask, min_null_score,
+                pre_topk, handle_impossible_answer, max_answer_len,
+            )
+            for s, e, score in zip(starts, ends, scores):
+                start_index, end_index = _char_span(feature, int(s), int(e), align_to_words)
+                target_answer = context[start_index:end_index]
+                answer = next((a for a in answers if a["answer"].lower() == target_answer.lower()), None)
+                if answer:
+                    answer["score"] += score.item()
+                else:
+                    answers.append({"score": score.item(), "start": start_index, "end": end_index,
+                                    "answer": target_answer})
+        if handle_impossible_answer:
+            answers.append({"score": min_null_score, "start": 0, "end": 0, "answer": ""})
+        answers = sorted(answers, key=lambda x: x["score"], reverse=True)[:top_k]
+        if len(answers) == 1:
+            return answers[0]
+        return answers
+
+
+def _char_span(feature: dict, s: int, e: int, align_to_words: bool) -> tuple[int, int]:
+    """Token span -> character span; with ``align_to_words`` widened to the words (within this window)
+    holding the start and end tokens. Tokens off the context (``[CLS]``) use their own offsets."""
+    offsets, words = feature["offsets"], feature["word_ids"]
+    if align_to_words and words[s] is not None and words[e] is not None:
+        start_tokens = [k for k, w in enumerate(words) if w == words[s]]
+        end_tokens = [k for k, w in enumerate(words) if w == words[e]]
+        return offsets[start_tokens[0]][0], offsets[end_tokens[-1]][1]
+    return offsets[s][0], offsets[e][1]
