@@ -23,9 +23,10 @@ test: $(STAMP)
 demo: $(STAMP)
 	TF_CPP_MIN_LOG_LEVEL=2 $(VENV)/bin/albert-tf demo --output_dir=demo_output
 
+BENCHES := forward tokenize end_to_end serving pretrain pipelines
+
 bench: $(STAMP)
-	TF_CPP_MIN_LOG_LEVEL=2 $(PY) bench/forward.py
-	TF_CPP_MIN_LOG_LEVEL=2 $(PY) bench/tokenize.py
+	for b in $(BENCHES); do TF_CPP_MIN_LOG_LEVEL=2 $(PY) bench/$$b.py || exit 1; done
 
 # Bazel 4 offline (Debian bazel-bootstrap); see BUILD and WORKSPACE.
 bazel-test: $(STAMP)

@@ -8,49 +8,43 @@ Example:
     (1, 3, 16)
 """
 
+import importlib as _importlib
 import os as _os
 
 _os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-from albert_tf.modeling import (  # noqa: E402
-    AlbertConfig,
-    TFAlbertForMaskedLM,
-    TFAlbertForMultipleChoice,
-    TFAlbertForPreTraining,
-    TFAlbertForQuestionAnswering,
-    TFAlbertForSequenceClassification,
-    TFAlbertForTokenClassification,
-    TFAlbertModel,
-)
-
 __version__ = "0.1.0"
+
+# Public name -> module that defines it. Imports are lazy: `albert_tf.serving` (the model server) must not
+# pay for Keras, and tokenization/pipelines pull in tensorflow-text.
+_EXPORTS = {
+    "AlbertConfig": "albert_tf.modeling",
+    "TFAlbertModel": "albert_tf.modeling",
+    "TFAlbertForPreTraining": "albert_tf.modeling",
+    "TFAlbertForMaskedLM": "albert_tf.modeling",
+    "TFAlbertForSequenceClassification": "albert_tf.modeling",
+    "TFAlbertForMultipleChoice": "albert_tf.modeling",
+    "TFAlbertForTokenClassification": "albert_tf.modeling",
+    "TFAlbertForQuestionAnswering": "albert_tf.modeling",
+    "AlbertTokenizer": "albert_tf.tokenization",
+    "AlbertPreprocessor": "albert_tf.tokenization",
+    "BatchEncoding": "albert_tf.tokenization",
+    "train_tokenizer": "albert_tf.tokenization",
+    "pipeline": "albert_tf.pipelines",
+}
 
 
 def __getattr__(name):
-    # Tokenization, pipelines and export pull in tensorflow-text; import them only when asked for.
-    if name in ("AlbertTokenizer", "AlbertPreprocessor", "BatchEncoding", "train_tokenizer"):
-        from albert_tf import tokenization
-
-        return getattr(tokenization, name)
-    if name == "pipeline":
-        from albert_tf.pipelines import pipeline
-
-        return pipeline
-    raise AttributeError(f"module 'albert_tf' has no attribute {name!r}")
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'albert_tf' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
-__all__ = [
-    "AlbertConfig",
-    "AlbertPreprocessor",
-    "AlbertTokenizer",
-    "BatchEncoding",
-    "pipeline",
-    "train_tokenizer",
-    "TFAlbertForMaskedLM",
-    "TFAlbertForMultipleChoice",
-    "TFAlbertForPreTraining",
-    "TFAlbertForQuestionAnswering",
-    "TFAlbertForSequenceClassification",
-    "TFAlbertForTokenClassification",
-    "TFAlbertModel",
-]
+def __dir__():
+    return sorted(list(globals()) + list(_EXPORTS))
+
+
+__all__ = sorted(_EXPORTS)
