@@ -194,11 +194,11 @@ class PretrainingStep:
 
     ``train(iterator, num_steps)`` runs ``num_steps`` steps in one ``tf.function`` call (steps per
     execution) and returns the summed statistics; ``evaluate(iterator, num_steps)`` likewise without
-    updates.
+    updates (``optimizer`` and ``global_step`` may then be None).
     """
 
     def __init__(self, model, optimizer, strategy: tf.distribute.Strategy, global_batch_size: int,
-                 global_step: tf.Variable, jit_compile: bool = False):
+                 global_step: tf.Variable | None, jit_compile: bool = False):
         self.model = model
         self.optimizer = optimizer
         self.strategy = strategy
@@ -442,7 +442,8 @@ def _records_per_pipeline(files: Sequence[str], num_pipelines: int) -> list[int]
     return [len(range(i, total, num_pipelines)) for i in range(num_pipelines)]
 
 
-def evaluate(step_fn: PretrainingStep, files, global_batch_size: int, max_steps: int | None = None) -> dict:
+def evaluate_pretraining(step_fn: PretrainingStep, files, global_batch_size: int,
+                         max_steps: int | None = None) -> dict:
     """Held-out MLM/SOP loss and accuracy over ``files`` (one ordered pass, full global batches only)."""
     strategy = step_fn.strategy
     files = pretraining_input.resolve_files(files)
@@ -461,6 +462,21 @@ def evaluate(step_fn: PretrainingStep, files, global_batch_size: int, max_steps:
     totals = step_fn.evaluate(iter(dataset), tf.constant(steps))
     metrics = metrics_from_sums({k: float(v) for k, v in totals.items()})
     metrics["examples"] = float(totals["examples"])
+    return metrics
+
+
+def evaluate_pretrained(model_or_dir, eval_files, batch_size: int = 32, max_steps: int | None = None) -> dict:
+    """MLM/SOP loss and accuracy of a pretrained model on records, with the constant-guess baselines.
+
+    Example:
+        >>> evaluate_pretrained("/tmp/run/pretrained", "/tmp/heldout-*.tfrecord")   # doctest: +SKIP
+        {'loss': 5.93, 'mlm_accuracy': 0.16, 'sop_accuracy': 0.61, 'unigram_mlm_accuracy': 0.06, ...}
+    """
+    model = model_or_dir if isinstance(model_or_dir, TFAlbertForPreTraining) else \
+        TFAlbertForPreTraining.from_pretrained(os.fspath(model_or_dir))
+    step_fn = PretrainingStep(model, None, tf.distribute.get_strategy(), batch_size, None)
+    metrics = evaluate_pretraining(step_fn, eval_files, batch_size, max_steps)
+    metrics.update(majority_baselines(eval_files))
     return metrics
 
 
@@ -631,7 +647,7 @@ def pretrain(
     interval_start, interval_step = time.time(), step
     last_metrics: dict = {}
     eval_metrics = None
-    session_examples_time = [0, 0.0]
+    examples_trained, train_seconds = 0, 0.0  # this call's throughput, tracing included
     while step < end_step:
         boundaries = [end_step, _next_multiple(step, save_checkpoints_steps), _next_multiple(step, log_every_steps)]
         if eval_files and eval_every_steps:
@@ -640,8 +656,8 @@ def pretrain(
         t0 = time.time()
         totals = step_fn.train(iterator, tf.constant(count, tf.int32))
         totals = {k: float(v) for k, v in totals.items()}
-        session_examples_time[0] += count * global_batch_size
-        session_examples_time[1] += time.time() - t0
+        examples_trained += count * global_batch_size
+        train_seconds += time.time() - t0
         step += count
         for key in _SUM_KEYS:
             sums[key] += totals[key]
@@ -661,12 +677,12 @@ def pretrain(
         if step % save_checkpoints_steps == 0 or step == end_step:
             save(step)
         if eval_files and eval_every_steps and step % eval_every_steps == 0 and step != num_train_steps:
-            eval_metrics = evaluate(step_fn, eval_files, global_batch_size, eval_steps)
+            eval_metrics = evaluate_pretraining(step_fn, eval_files, global_batch_size, eval_steps)
             _summaries(eval_writer, step, eval_metrics)
             log.write(step=step, split="eval", **eval_metrics)
 
     if step >= num_train_steps and eval_files:
-        eval_metrics = evaluate(step_fn, eval_files, global_batch_size, eval_steps)
+        eval_metrics = evaluate_pretraining(step_fn, eval_files, global_batch_size, eval_steps)
         eval_metrics.update(majority_baselines(eval_files))
         _summaries(eval_writer, step, eval_metrics)
         log.write(step=step, split="eval", **eval_metrics)
@@ -681,7 +697,7 @@ def pretrain(
     train_writer.close()
     eval_writer.close()
     logger.info("Pretraining stopped at step %d after %.1fs", step, time.time() - started)
-    throughput = session_examples_time[0] / session_examples_time[1] if session_examples_time[1] else 0.0
+    throughput = examples_trained / train_seconds if train_seconds else 0.0
     return PretrainResult(model_dir=model_dir, export_dir=exported, global_step=step,
                           steps_this_run=step - restored_step, restored_step=restored_step, metrics=last_metrics,
                           eval_metrics=eval_metrics, examples_per_second=throughput)

@@ -25,6 +25,10 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-" + os.path.basename(path) + "-", dir=directory)
     os.close(fd)
+    # mkstemp creates 0600; published files get the usual umask-derived mode instead.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         yield tmp
         os.replace(tmp, path)
