@@ -12,6 +12,12 @@ How HF's rules (see :mod:`albert_tf.tokenization.text_rules`) map to graph ops:
   mapping); whitespace/combining-mark classes are generated from Python's own tables;
 * the few characters where TF's Unicode tables differ from Python's (``NUL``, characters new in Unicode
   14-16) are detected per batch and only then go through an exact per-character path;
+* rows of printable ASCII without ``[`` or ``<`` (most English text) skip all Unicode work: lowercasing,
+  space runs and quote pairs are a few byte-level ops; the other rows take the exact path, and the batch
+  is split once and put back together in row order before SentencePiece;
+* tensorflow-text's SentencePiece breaks exact score ties unlike Python's ``sentencepiece``
+  (``hmmm``: ``▁h mm m`` vs HF's ``▁h m mm``); :class:`~albert_tf.tokenization.viterbi.UnigramTieResolver`
+  re-segments the few spans where that can happen with Python's rules, in graph;
 * ``<digit>,`` re-splitting is a precomputed id -> ids table applied with one ragged gather.
 
 Example:
@@ -40,6 +46,7 @@ import tensorflow as tf
 import tensorflow_text as tf_text
 
 from albert_tf.tokenization import constants, text_rules
+from albert_tf.tokenization.viterbi import UnigramTieResolver
 
 _BIG = np.iinfo(np.int32).max
 
@@ -193,12 +200,20 @@ class AlbertPreprocessor(keras.layers.Layer):
         self._special_ids = ids
 
         self._sp = tf_text.SentencepieceTokenizer(model=self.model_proto, out_type=tf.int32)
+        from sentencepiece import sentencepiece_model_pb2
+
+        spec = sentencepiece_model_pb2.ModelProto()
+        spec.ParseFromString(self.model_proto)
+        self._spm_collapses_spaces = spec.normalizer_spec.remove_extra_whitespaces
+        # tensorflow-text's SentencePiece breaks exact score ties unlike Python's: fix those words.
+        self._ties = UnigramTieResolver(self.model_proto)
         self._ws = text_rules.re2_char_class("space")
         self._combining = text_rules.re2_char_class("combining")
         self._special_pat = _special_pattern(self.do_lower_case)
 
         table = text_rules.digit_comma_table(sp)
         self._digit_comma = None
+        self._is_digit_comma = tf.constant(np.isin(np.arange(self.vocab_size), list(table)))
         if table:
             rows = [table.get(i, [i]) for i in range(self.vocab_size)]
             self._digit_comma = tf.RaggedTensor.from_row_lengths(
@@ -387,25 +402,71 @@ class AlbertPreprocessor(keras.layers.Layer):
     def _segment_ids(self, special, pieces):
         """Prepend the special-token id to special segments' (empty) piece lists."""
         is_special = tf.greater_equal(special, 0)
-        head = tf.RaggedTensor.from_row_lengths(tf.boolean_mask(special, is_special),
-                                                tf.cast(is_special, tf.int64))
-        return tf.concat([head, pieces], axis=1)
+
+        def prepend():
+            head = tf.RaggedTensor.from_row_lengths(tf.boolean_mask(special, is_special),
+                                                    tf.cast(is_special, tf.int64))
+            return tf.concat([head, pieces], axis=1)
+
+        return tf.cond(tf.reduce_any(is_special), prepend, lambda: pieces)
 
     def _resplit(self, ids):
         if self._digit_comma is None:
             return ids
-        return ids.with_flat_values(tf.gather(self._digit_comma, ids.flat_values)).merge_dims(1, 2)
+        return tf.cond(
+            tf.reduce_any(tf.gather(self._is_digit_comma, ids.flat_values)),
+            lambda: ids.with_flat_values(tf.gather(self._digit_comma, ids.flat_values)).merge_dims(1, 2),
+            lambda: ids)
+
+    def _fast_rows(self, texts):
+        """Rows that need none of the Unicode work: printable ASCII without ``[`` or ``<`` (so no special
+        token, no whitespace but the space, nothing NFKD or the accent filter changes). Invalid UTF-8
+        never matches, so those rows still reach the validation of the exact path."""
+        return tf.strings.regex_full_match(texts, "[\\x20-\\x3b\\x3d-\\x5a\\x5c-\\x7e]*")
+
+    def _ascii_preprocess(self, texts):
+        """HF's preprocessing for :meth:`_fast_rows` rows: ASCII lowercase, space runs, quote pairs."""
+        x = tf.strings.lower(texts) if self.do_lower_case else texts
+        # The only whitespace here is the space; SentencePiece's normalizer strips and collapses spaces
+        # itself when its remove_extra_whitespaces is on (as in ALBERT's models), so HF's own pass
+        # changes nothing then.
+        if self.remove_space and not self._spm_collapses_spaces:
+            x = tf.strings.strip(tf.strings.regex_replace(x, "  +", " "))
+        return tf.strings.regex_replace(x, "``|''", '"')
+
+    def _segments(self, texts):
+        """SentencePiece inputs for all rows: (segment texts, special id or -1 per segment, row splits of
+        the segments). :meth:`_fast_rows` rows are one segment each, preprocessed by
+        :meth:`_ascii_preprocess`; the others go through the exact Unicode path."""
+        fast = self._fast_rows(texts)
+        fast_rows = tf.where(fast)[:, 0]
+        slow_rows = tf.where(tf.logical_not(fast))[:, 0]
+        fast_text = self._ascii_preprocess(tf.gather(texts, fast_rows))
+        slow_texts = tf.gather(texts, slow_rows)
+        if self.validate_utf8:
+            slow_texts = tf.strings.unicode_transcode(slow_texts, "UTF-8", "UTF-8", errors="strict")
+        segs, _, _, special = self._split(slow_texts)
+        slow_pre = self._preprocess(segs.flat_values)
+        slow_pre = tf.where(tf.greater_equal(special.flat_values, 0), "", slow_pre)
+        # Put the segments back in row order (cheap: one string per segment), so that nothing after
+        # SentencePiece needs reordering.
+        counts = tf.tensor_scatter_nd_update(tf.ones_like(fast, tf.int64), tf.expand_dims(slow_rows, 1),
+                                             segs.row_lengths())
+        row_splits = tf.concat([[0], tf.cumsum(counts)], 0)
+        slow_dest = (tf.repeat(tf.gather(row_splits, slow_rows), segs.row_lengths())
+                     + tf.ragged.range(segs.row_lengths()).flat_values)
+        order = tf.math.invert_permutation(tf.concat([tf.gather(row_splits, fast_rows), slow_dest], 0))
+        seg_text = tf.gather(tf.concat([fast_text, slow_pre], 0), order)
+        seg_special = tf.gather(tf.concat([tf.fill(tf.shape(fast_rows), -1), special.flat_values], 0), order)
+        return seg_text, seg_special, row_splits
 
     def tokenize(self, texts):
         """``[n]`` strings -> ragged ``[n, tokens]`` int32 ids, no special tokens added."""
-        texts = self._check_strings(texts)
-        segs, _, _, special = self._split(texts)
-        flat_special = special.flat_values
-        pre = self._preprocess(segs.flat_values)
-        pre = tf.where(tf.greater_equal(flat_special, 0), "", pre)
-        ids = self._resplit(self._sp.tokenize(pre))
-        ids = self._segment_ids(flat_special, ids)
-        return segs.with_flat_values(ids).merge_dims(1, 2)
+        texts = self._check_strings(texts, validate=False)
+        seg_text, seg_special, row_splits = self._segments(texts)
+        ids = self._ties.fix(seg_text, self._sp.tokenize(seg_text))
+        ids = self._segment_ids(seg_special, self._resplit(ids))
+        return tf.RaggedTensor.from_row_splits(ids, row_splits).merge_dims(1, 2)
 
     def tokenize_with_offsets(self, texts):
         """Like :meth:`tokenize`, plus ragged ``starts``/``ends`` into the original strings
@@ -419,6 +480,7 @@ class AlbertPreprocessor(keras.layers.Layer):
         pre = tf.where(is_special, "", pre)
         ids, p_begin, p_end = self._sp.tokenize_with_offsets(pre)
         p_begin, p_end = tf.cast(p_begin, tf.int64), tf.cast(p_end, tf.int64)
+        ids, p_begin, p_end = self._ties.fix(pre, ids, p_begin, p_end)
         if self._digit_comma is not None:
             # Re-split pieces share the span before the comma; the comma gets the last byte.
             reps = tf.gather(self._digit_comma, ids.flat_values)
@@ -489,24 +551,23 @@ class AlbertPreprocessor(keras.layers.Layer):
         return ids, tf.cast(starts, tf.int32), tf.cast(ends, tf.int32)
 
     # ---------------------------------------------------------------- packing
-    def _check_strings(self, texts):
+    def _check_strings(self, texts, validate=True):
         texts = tf.convert_to_tensor(texts)
         if texts.dtype != tf.string:
             raise TypeError(f"AlbertPreprocessor expects string tensors, got {texts.dtype.name}")
         if texts.shape.rank is not None and texts.shape.rank != 1:
             raise ValueError(f"expected a [batch] string tensor (rank 1), got shape {texts.shape}")
-        if self.validate_utf8:
+        if validate and self.validate_utf8:
             texts = tf.strings.unicode_transcode(texts, "UTF-8", "UTF-8", errors="strict")
         return texts
 
     def _truncate(self, a, b):
         if self.max_length is None:
             return a, b
-        n_a = a.row_lengths()
         if b is None:
-            remove = n_a + 2 - self.max_length
-            keep = tf.where(tf.logical_and(remove > 0, n_a > remove), n_a - remove, n_a)
-            return _keep_first(a, keep), None
+            # HF removes n + 2 - max_length tokens when that is less than n: always max_length - 2 kept.
+            return a[:, : self.max_length - 2], None
+        n_a = a.row_lengths()
         n_b = b.row_lengths()
         remove = n_a + n_b + 3 - self.max_length
         over = remove > 0
@@ -527,29 +588,42 @@ class AlbertPreprocessor(keras.layers.Layer):
         return _keep_first(a, keep_a), _keep_first(b, keep_b)
 
     def _pack(self, a, b, a_off=None, b_off=None):
-        n = a.nrows()
-        col = lambda value: _column(n, value, a.dtype)
-        like = lambda rt, value: rt.with_flat_values(tf.fill(tf.shape(rt.flat_values), tf.constant(value, a.dtype)))
-        ids = [col(self.cls_id), a, col(self.sep_id)]
-        types = [col(0), like(a, 0), col(0)]
-        special = [col(1), like(a, 0), col(1)]
-        if b is not None:
-            ids += [b, col(self.sep_id)]
-            types += [like(b, 1), col(1)]
-            special += [like(b, 0), col(1)]
-        ids = tf.concat(ids, axis=1)
-        length = ids.bounding_shape(axis=1)
+        """``[CLS] a [SEP]`` or ``[CLS] a [SEP] b [SEP]``, padded to the longest row: built with dense
+        per-position rules instead of ragged concatenation (the hot path of the layer)."""
+        n = tf.cast(a.nrows(), tf.int32)
+        n_a = tf.cast(a.row_lengths(), tf.int32)[:, tf.newaxis]
+        n_b = tf.cast(b.row_lengths(), tf.int32)[:, tf.newaxis] if b is not None else None
+        total = n_a + 2 if b is None else n_a + n_b + 3
+        length = tf.reduce_max(tf.concat([tf.reshape(total, [-1]), [0]], 0))
         if self.pad_to_multiple_of:
             m = self.pad_to_multiple_of
             length = (length + m - 1) // m * m
-        shape = tf.stack([n, length])
+        position = tf.range(length)[tf.newaxis, :]
+        first_sep = tf.equal(position, n_a + 1)
+        body = tf.concat([tf.fill(tf.stack([n, 1]), tf.constant(self.cls_id, a.dtype)),
+                          a.to_tensor(default_value=self.pad_id, shape=tf.stack([n, tf.maximum(length - 1, 0)]))], 1)
+        body = body[:, :length]
+        ids = tf.where(first_sep, tf.constant(self.sep_id, a.dtype), body)
+        inside = position < total
+        second = tf.zeros_like(inside)
+        last_sep = tf.zeros_like(inside)
+        if b is not None:
+            b_dense = b.to_tensor(default_value=self.pad_id, shape=tf.stack([n, length]))
+            in_b = tf.logical_and(position >= n_a + 2, position < n_a + 2 + n_b)
+            b_at = tf.gather(b_dense, tf.clip_by_value(position - n_a - 2, 0, tf.maximum(length - 1, 0)), batch_dims=1)
+            last_sep = tf.equal(position, total - 1)
+            ids = tf.where(in_b, b_at, ids)
+            ids = tf.where(last_sep, tf.constant(self.sep_id, a.dtype), ids)
+            second = tf.logical_and(position >= n_a + 2, inside)
         out = {
-            "input_ids": ids.to_tensor(default_value=self.pad_id, shape=shape),
-            "attention_mask": tf.ones_like(ids).to_tensor(default_value=0, shape=shape),
-            "token_type_ids": tf.concat(types, axis=1).to_tensor(default_value=0, shape=shape),
+            "input_ids": tf.cast(ids, tf.int32),
+            "attention_mask": tf.cast(inside, tf.int32),
+            "token_type_ids": tf.cast(second, tf.int32),
         }
         if self.return_special_tokens_mask:
-            out["special_tokens_mask"] = tf.concat(special, axis=1).to_tensor(default_value=1, shape=shape)
+            special = tf.logical_or(tf.logical_or(tf.equal(position, 0), first_sep),
+                                    tf.logical_or(last_sep, tf.logical_not(inside)))
+            out["special_tokens_mask"] = tf.cast(special, tf.int32)
         if a_off is not None:
             zero = tf.RaggedTensor.from_tensor(tf.zeros(tf.stack([n, 1, 2]), tf.int32))
             parts = [zero, a_off, zero]

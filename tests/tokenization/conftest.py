@@ -1,5 +1,6 @@
 """Session fixtures: one small SentencePiece model trained on the bundled real text, the HF oracle
-(transformers' slow AlbertTokenizer loaded from the same files) and a >= 20,000-line real corpus."""
+(transformers' slow AlbertTokenizer loaded from the same files), a >= 20,000-line real corpus and HF's
+encoding of it (computed once, shared by the tests of both tokenizers)."""
 
 import csv
 import os
@@ -52,3 +53,9 @@ def tok(spm_dir):
     from albert_tf.tokenization import AlbertTokenizer
 
     return AlbertTokenizer.from_pretrained(spm_dir)
+
+
+@pytest.fixture(scope="session")
+def hf_corpus(hf_tok, corpus):
+    """HF's slow tokenizer on the whole corpus: input_ids, token_type_ids, attention_mask, special mask."""
+    return hf_tok(corpus, return_special_tokens_mask=True)

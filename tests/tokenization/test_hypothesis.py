@@ -5,12 +5,12 @@ import tensorflow as tf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _tok_helpers import equal_score_reordering
-
 from albert_tf.tokenization import AlbertPreprocessor
 
 PARTS = st.one_of(
     st.text(alphabet="abcXYZ éÉüÖñçÅøß", max_size=12),
+    # Runs that give SentencePiece exact score ties (hmmm, xiii, 9,999): printable ASCII, the fast path.
+    st.text(alphabet="hmix19, ()-.", max_size=14),
     st.sampled_from(["e\u0301", "\u0301", "a\u0308\u0323", "\u4e2d\u6587", "\u65e5\u672c\u8a9e", "\U0001f600",
                      "\U0001f44d\U0001f3fd", "1,000", "9,9", "12,345,678", "``", "''", "\t", "\u00a0", "\u3000",
                      "\n", "  ", "[MASK]", "[CLS]", "<pad>", "<UNK>", "\u03a3", "\U0001d6ba", "\ufb01", "\u00bd",
@@ -35,6 +35,4 @@ def test_stress_matches_hf(tok, hf_tok, graph_pre, batch, pair):
     pre, fn = graph_pre
     out = fn(tf.constant(batch), tf.constant([pair] * len(batch)))
     for key in ("input_ids", "token_type_ids", "attention_mask", "special_tokens_mask"):
-        got = out[key].numpy().tolist()
-        for g, r in zip(got, ref[key]):
-            assert g == r or (key == "input_ids" and equal_score_reordering(r, g, hf_tok.convert_ids_to_tokens)), (batch, pair, key)
+        assert out[key].numpy().tolist() == ref[key], (batch, pair, key)

@@ -8,11 +8,11 @@ import pytest
 
 from albert_tf.tokenization import AlbertTokenizer, BatchEncoding, constants
 
-from _tok_helpers import REGRESSION_TEXTS
+from _tok_helpers import REGRESSION_TEXTS, TIE_TEXTS
 
 
-def test_corpus_single_texts_match_hf(tok, hf_tok, corpus):
-    assert tok(corpus)["input_ids"] == hf_tok(corpus)["input_ids"]
+def test_corpus_single_texts_match_hf(tok, hf_corpus, corpus):
+    assert tok(corpus)["input_ids"] == hf_corpus["input_ids"]
 
 
 def test_corpus_pairs_truncation_padding_match_hf(tok, hf_tok, corpus):
@@ -35,6 +35,10 @@ def test_options_match_hf(tok, hf_tok, kw):
     ours = tok(texts, return_special_tokens_mask=True, **kw)
     ref = hf_tok(texts, return_special_tokens_mask=True, **kw)
     assert dict(ours) == {k: ref[k] for k in ref}
+
+
+def test_score_ties_match_hf(tok, hf_tok):
+    assert tok(TIE_TEXTS)["input_ids"] == hf_tok(TIE_TEXTS)["input_ids"]
 
 
 @pytest.mark.parametrize("text", REGRESSION_TEXTS)
