@@ -14,9 +14,9 @@ counted): the E->H embedding projection, per layer the Q/K/V and output projecti
 probabilities x V matmuls and the two FFN matmuls, and the pooler.
 
 Usage:
-    python bench/forward.py                  # 32 x 128: 1 untimed + 3 timed batches each (a few minutes)
+    python bench/forward.py                  # 32 x 128: 1 untimed + 5 timed batches each (a few minutes)
     python bench/forward.py --quick          # 2 x 32, 1 timed batch: a smoke test of the whole script
-    python bench/forward.py --impls albert-tf,keras-hub --xla on --repeats 5 --threads 2
+    python bench/forward.py --impls albert-tf,keras-hub --xla on --repeats 9 --threads 2
 """
 
 from __future__ import annotations
@@ -181,19 +181,21 @@ def parse_args(argv=None):
     parser.add_argument("--seq", type=int, default=None, help="tokens per sequence (default 128; quick 32)")
     parser.add_argument("--warmup", type=int, default=1,
                         help="untimed batches per row, the first of which traces and compiles (at least 1)")
-    parser.add_argument("--repeats", type=int, default=None, help="timed batches per row (default 3; quick 1)")
+    parser.add_argument("--repeats", type=int, default=None, help="timed batches per row (default 5; quick 1)")
     parser.add_argument("--impls", default=",".join(IMPLEMENTATIONS),
                         help=f"comma-separated subset of {','.join(IMPLEMENTATIONS)}")
     parser.add_argument("--xla", choices=("both", "on", "off"), default="both")
     parser.add_argument("--threads", type=int, default=0,
                         help="TF intra-op and inter-op threads for every implementation (0: TF's default)")
     parser.add_argument("--sgemm_sizes", default=None,
-                        help="comma-separated square matmul sizes for the sgemm peak (default 1024,2048; quick 512,1024)")
+                        help="comma-separated square matmul sizes for the sgemm peak "
+                             "(default 1024,2048; quick 512,1024)")
     args = parser.parse_args(argv)
     args.batch = args.batch or (2 if args.quick else 32)
     args.seq = args.seq or (32 if args.quick else 128)
-    args.repeats = args.repeats or (1 if args.quick else 3)
-    args.sgemm_sizes = tuple(int(size) for size in (args.sgemm_sizes or ("512,1024" if args.quick else "1024,2048")).split(","))
+    args.repeats = args.repeats or (1 if args.quick else 5)
+    sgemm_sizes = args.sgemm_sizes or ("512,1024" if args.quick else "1024,2048")
+    args.sgemm_sizes = tuple(int(size) for size in sgemm_sizes.split(","))
     args.impls = [name.strip() for name in args.impls.split(",") if name.strip()]
     unknown = sorted(set(args.impls) - set(IMPLEMENTATIONS))
     if unknown:

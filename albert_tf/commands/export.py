@@ -1,0 +1,45 @@
+"""`albert-tf export`: a model directory -> a versioned TF Serving SavedModel.
+
+Example:
+    $ albert-tf export --model=runs/sst2 --task=sequence_classification --export_dir=/models/sst2 --max_length=128
+    /models/sst2/1
+"""
+
+from absl import flags
+
+from albert_tf.export.signatures import TASKS
+
+FLAGS = flags.FLAGS
+
+flags.DEFINE_string("model", None, "Model directory: config.json + weights + spiece.model.", required=True)
+flags.DEFINE_enum("task", None, list(TASKS), "Head to export (its model class loads the weights).", required=True)
+flags.DEFINE_string("export_dir", None, "BASE/NAME: the version is written to BASE/NAME/<version>/.", required=True)
+flags.DEFINE_integer("version", None, "Integer version; default: the next free one. Never overwrites.", lower_bound=0)
+flags.DEFINE_integer("max_length", 512, "Truncation length of the in-graph tokenizer (special tokens included).")
+flags.DEFINE_bool("text_pair", False, "sequence_classification: the model was trained on (text, text_pair).")
+flags.DEFINE_bool("ids_only", False, "Export token-id signatures only (no tokenizer ops): stock saved_model_cli "
+                  "and any TensorFlow build can run it.")
+flags.DEFINE_integer("top_k", 5, "masked_lm / pretraining: predictions per [MASK].", lower_bound=1)
+flags.DEFINE_integer("max_answer_length", 15, "question_answering: longest answer in tokens.", lower_bound=1)
+flags.DEFINE_integer("num_chunks", 8, "Length-sorted sub-batches per request.", lower_bound=1)
+flags.DEFINE_integer("pad_to_multiple_of", 8, "Sub-batch padding multiple.", lower_bound=1)
+flags.DEFINE_bool("check_ops", True, "Fail unless every op is TensorFlow core or tensorflow-text.")
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise SystemExit(f"albert-tf export: unexpected arguments {argv[1:]}")
+    from albert_tf import modeling
+    from albert_tf.export import export_saved_model, signatures
+    from albert_tf.tokenization import AlbertTokenizer
+
+    model_class = getattr(modeling, signatures.TASK_MODEL_CLASSES[FLAGS.task])
+    model = model_class.from_pretrained(FLAGS.model)
+    tokenizer = AlbertTokenizer.from_pretrained(FLAGS.model)
+    path = export_saved_model(
+        model, tokenizer, FLAGS.export_dir, task=FLAGS.task, version=FLAGS.version, max_length=FLAGS.max_length,
+        text_pair=FLAGS.text_pair, ids_only=FLAGS.ids_only, top_k=FLAGS.top_k,
+        max_answer_length=FLAGS.max_answer_length, num_chunks=FLAGS.num_chunks,
+        pad_to_multiple_of=FLAGS.pad_to_multiple_of, check_ops=FLAGS.check_ops,
+    )
+    print(path)

@@ -1,0 +1,279 @@
+"""Acceptance 1: every export reloads in a fresh process importing only tensorflow + tensorflow_text, and its
+``serving_default`` outputs on text equal the Keras model's outputs on the same text tokenized by the Python
+tokenizer (HF's slow-tokenizer semantics), to 1e-5. ``predict_ids`` and ``classify``/``regress`` agree
+with ``serving_default``. Expected values come from the Keras model plus outside references: HF's
+question-answering pipeline span search, HF fill-mask's softmax/top-k/decode, the tokenizer's offsets.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from transformers.pipelines.question_answering import select_starts_ends
+
+from albert_tf.export.examples import encode_text_inputs
+from albert_tf.export.signatures import signature_specs, token_outputs
+from tests.export.conftest import MAX_LENGTH, text_inputs
+
+ATOL = 1e-5
+RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fresh_process_runner.py")
+TEXT_EXPORTS = ["base", "pretraining", "masked_lm", "sequence_classification", "regression", "multiple_choice",
+                "token_classification", "question_answering"]
+
+
+def _save_inputs(path, arrays):
+    np.savez(path, **{k: (np.asarray(v).astype(str) if np.asarray(v).dtype == object else v)
+                      for k, v in arrays.items()})
+    return path
+
+
+@pytest.fixture(scope="module")
+def fresh(exports, tokenizer, tmp_path_factory):
+    """(export key, signature) -> outputs computed in a fresh tensorflow + tensorflow_text process."""
+    work = tmp_path_factory.mktemp("fresh")
+    jobs = []
+    for key, exp in exports.items():
+        text = text_inputs(exp.task, exp.text_pair)
+        ids_file = _save_inputs(str(work / f"{key}-ids.npz"), encode_text_inputs(exp.task, tokenizer, text, MAX_LENGTH))
+        text_file = _save_inputs(str(work / f"{key}-text.npz"), text)
+        specs = signature_specs(exp.task, num_labels=exp.model.config.num_labels, text_pair=exp.text_pair,
+                                ids_only=exp.ids_only)
+        for name, spec in specs.items():
+            job = dict(key=key, dir=exp.path, signature=name, outputs=str(work / f"{key}-{name}-out.npz"))
+            if name in ("classify", "regress"):
+                job["examples"] = {k: [str(s) for s in v] for k, v in text.items()}
+            else:
+                job["inputs"] = ids_file if spec.input_names[0] == "input_ids" else text_file
+            jobs.append(job)
+    # Two runner processes (exports split between them): loading and optimizing the graphs is
+    # single-threaded, so this halves the wall time on a 2-core machine.
+    keys = sorted({job["key"] for job in jobs})
+    groups = [[job for job in jobs if keys.index(job["key"]) % 2 == i] for i in range(2)]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    runners = []
+    for i, group in enumerate(groups):
+        jobs_file = work / f"jobs-{i}.json"
+        jobs_file.write_text(json.dumps(group))
+        runners.append((group, subprocess.Popen([sys.executable, RUNNER, str(jobs_file)], stdout=subprocess.PIPE,
+                                                stderr=subprocess.PIPE, text=True, env=env, cwd=str(work))))
+    try:
+        for group, runner in runners:
+            stdout, stderr = runner.communicate(timeout=900)
+            assert runner.returncode == 0, stderr[-4000:]
+            summary = json.loads(stdout.strip().splitlines()[-1])
+            assert summary["jobs"] == len(group)
+            assert not summary["albert_tf_imported"] and not summary["keras_hub_imported"], summary
+    finally:
+        for _, runner in runners:
+            if runner.poll() is None:
+                runner.kill()
+                runner.wait()
+    outputs = {}
+    for job in jobs:
+        with np.load(job["outputs"], allow_pickle=False) as data:
+            outputs[(job["key"], job["signature"])] = {k: data[k] for k in data.files}
+    return outputs
+
+
+def _softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _strings(values):
+    return np.vectorize(lambda s: s.decode("utf-8") if isinstance(s, bytes) else s, otypes=[object])(values)
+
+
+def _keras(exp, ids):
+    return exp.model(**{k: np.asarray(v) for k, v in ids.items()}, training=False)
+
+
+def expected_outputs(exp, tokenizer):
+    """serving_default's outputs, from the Keras model on Python-tokenized text and outside references."""
+    config = exp.model.config
+    text = text_inputs(exp.task, exp.text_pair)
+    ids = encode_text_inputs(exp.task, tokenizer, text, MAX_LENGTH)
+    out = _keras(exp, ids)
+    mask = ids["attention_mask"]
+    if exp.task == "sequence_classification":
+        logits = np.asarray(out.logits)
+        if config.num_labels == 1:
+            return {"score": logits[:, 0]}
+        label_id = logits.argmax(-1)
+        return {"logits": logits, "probabilities": _softmax(logits), "label_id": label_id,
+                "label": np.array([config.id2label[i] for i in label_id], object)}
+    if exp.task == "multiple_choice":
+        logits = np.asarray(out.logits)
+        return {"logits": logits, "probabilities": _softmax(logits), "choice": logits.argmax(-1)}
+    if exp.task == "base":
+        return {"pooled_output": np.asarray(out.pooler_output), "sequence_output": np.asarray(out.last_hidden_state),
+                "attention_mask": mask}
+    if exp.task in ("masked_lm", "pretraining"):
+        logits = np.asarray(out.prediction_logits if exp.task == "pretraining" else out.logits)
+        positions = [np.nonzero((row == tokenizer.mask_token_id) & (m == 1))[0] for row, m in zip(ids["input_ids"], mask)]
+        most = max(len(p) for p in positions)
+        k = 5
+        top_ids = -np.ones((len(positions), most, k), np.int64)
+        top_scores = np.zeros((len(positions), most, k), np.float32)
+        top_tokens = np.full((len(positions), most, k), "", object)
+        pos_out = -np.ones((len(positions), most), np.int64)
+        for b, row_positions in enumerate(positions):
+            for m, p in enumerate(row_positions):
+                probs = _softmax(logits[b, p].astype(np.float64))
+                best = np.argsort(-probs, kind="stable")[:k]
+                top_ids[b, m], top_scores[b, m], pos_out[b, m] = best, probs[best], p
+                top_tokens[b, m] = [tokenizer.decode([int(i)]) for i in best]  # HF fill-mask's token_str
+        result = {"top_k_ids": top_ids, "top_k_scores": top_scores, "top_k_tokens": top_tokens,
+                  "mask_positions": pos_out}
+        if exp.task == "pretraining":
+            result["sop_probability"] = _softmax(np.asarray(out.sop_logits))[:, 0]
+        return result
+    if exp.task == "token_classification":
+        enc = tokenizer(list(text["text"]), padding=True, truncation=True, max_length=MAX_LENGTH,
+                        return_special_tokens_mask=True, return_offsets_mapping=True)
+        real = (mask == 1) & (np.asarray(enc["special_tokens_mask"]) == 0)
+        probs = _softmax(np.asarray(out.logits))
+        label_ids = probs.argmax(-1)
+        labels = np.vectorize(lambda i: config.id2label[int(i)], otypes=[object])(label_ids)
+        return {"labels": np.where(real, labels, ""), "label_ids": np.where(real, label_ids, -1),
+                "scores": np.where(real, probs.max(-1), 0.0),
+                "offsets": np.where(real[..., None], np.asarray(enc["offset_mapping"]), 0)}
+    # question answering: HF's pipeline span search on the Keras logits
+    enc = tokenizer(list(text["question"]), list(text["context"]), padding=True, truncation="only_second",
+                    max_length=MAX_LENGTH, return_special_tokens_mask=True, return_offsets_mapping=True)
+    special = np.asarray(enc["special_tokens_mask"])
+    context_tokens = (ids["token_type_ids"] == 1) & (mask == 1) & (special == 0)
+    start_logits, end_logits = np.asarray(out.start_logits), np.asarray(out.end_logits)
+    rows = {"start_token": [], "end_token": [], "score": [], "start": [], "end": [], "answer": [], "_spans": []}
+    for b in range(len(mask)):
+        starts, ends, scores, _ = select_starts_ends(
+            start_logits[b][None], end_logits[b][None], (~context_tokens[b]).astype(np.int64), mask[b],
+            max_answer_len=15)
+        s, e = int(starts[0]), int(ends[0])
+        char_start, char_end = enc["offset_mapping"][b][s][0], enc["offset_mapping"][b][e][1]
+        for name, value in zip(rows, (s, e, float(scores[0]), char_start, char_end,
+                                      str(text["context"][b])[char_start:char_end],
+                                      (tuple(enc["offset_mapping"][b][s]), tuple(enc["offset_mapping"][b][e])))):
+            rows[name].append(value)
+    return {k: (v if k == "_spans" else np.array(v, object if k == "answer" else None)) for k, v in rows.items()}
+
+
+def _same_span(text, expected, actual):
+    """Offsets agree, except that a zero-width span (a lone '▁' piece) may sit on either side of the
+    whitespace it stands for: the Python tokenizer and the graph disagree there (reported in
+    /work/notes/requests-to-tokenization.md)."""
+    (s, e), (a, b) = expected, actual
+    if (s, e) == (a, b):
+        return True
+    lo, hi = min(s, a), max(s, a)
+    return s == e and a == b and text[lo:hi].isspace()
+
+
+def assert_qa_equal(text, expected, actual):
+    """QA: tokens and scores exactly; character offsets up to _same_span; the answer is always the exact
+    substring context[start:end]."""
+    assert set(actual) == set(expected) - {"_spans"}, sorted(actual)
+    np.testing.assert_array_equal(actual["start_token"], expected["start_token"])
+    np.testing.assert_array_equal(actual["end_token"], expected["end_token"])
+    np.testing.assert_allclose(actual["score"], expected["score"], atol=ATOL, rtol=0)
+    for b, context in enumerate(text["context"]):
+        context = str(context)
+        start, end = int(actual["start"][b]), int(actual["end"][b])
+        start_span, end_span = expected["_spans"][b]
+        # A zero-width boundary token may sit on either side of its whitespace (see _same_span).
+        if start_span[0] == start_span[1]:
+            assert _same_span(context, start_span, (start, start)), (b, start, start_span)
+        else:
+            assert start == start_span[0], (b, start, start_span)
+        if end_span[0] == end_span[1]:
+            assert _same_span(context, end_span, (end, end)), (b, end, end_span)
+        else:
+            assert end == end_span[1], (b, end, end_span)
+        assert _strings(actual["answer"])[b] == context[start:end]
+
+
+def assert_outputs_equal(task, expected, actual, mask, where, text=None):
+    if task == "question_answering":
+        return assert_qa_equal(text, expected, actual)
+    assert sorted(actual) == sorted(expected), where
+    per_token = token_outputs(task)
+    for name, want in expected.items():
+        got = actual[name]
+        if name == "offsets":
+            for b, row in enumerate(text["text"]):
+                for i in np.nonzero(mask[b])[0]:
+                    assert _same_span(str(row), tuple(want[b, i]), tuple(got[b, i])), (where, b, i, want[b, i], got[b, i])
+            continue
+        assert got.shape == np.asarray(want).shape, f"{where}/{name}: {got.shape} != {np.asarray(want).shape}"
+        if name in per_token:
+            keep = mask.astype(bool)
+            got, want = got[keep], np.asarray(want)[keep]
+        if name in ("top_k_ids", "top_k_tokens"):
+            # Random weights: skip ranks whose expected score is within 1e-6 of a neighbour's (a tie at
+            # float32 precision may order either way); scores are compared exactly below.
+            scores = np.asarray(expected["top_k_scores"], np.float64)
+            gaps = np.minimum(np.abs(np.diff(scores, axis=-1, prepend=np.inf)),
+                              np.abs(np.diff(scores, axis=-1, append=-np.inf)))
+            distinct = gaps > 1e-6
+            got, want = got[distinct], np.asarray(want)[distinct]
+        if got.dtype.kind in "SUO" or np.asarray(want).dtype == object:
+            assert _strings(got).tolist() == _strings(np.asarray(want)).tolist(), f"{where}/{name}"
+        elif got.dtype.kind == "f":
+            np.testing.assert_allclose(got, want, atol=ATOL, rtol=0, err_msg=f"{where}/{name}")
+        else:
+            np.testing.assert_array_equal(got, want, err_msg=f"{where}/{name}")
+
+
+@pytest.mark.parametrize("key", TEXT_EXPORTS)
+def test_serving_default_on_text_equals_keras_on_python_tokenized_text(key, exports, tokenizer, fresh):
+    exp = exports[key]
+    expected = expected_outputs(exp, tokenizer)
+    text = text_inputs(exp.task, exp.text_pair)
+    mask = encode_text_inputs(exp.task, tokenizer, text, MAX_LENGTH)["attention_mask"]
+    assert_outputs_equal(exp.task, expected, fresh[(key, "serving_default")], mask, f"{key}/serving_default", text)
+
+
+@pytest.mark.parametrize("key", TEXT_EXPORTS)
+def test_predict_ids_agrees_with_serving_default(key, exports, tokenizer, fresh):
+    exp = exports[key]
+    text_out, ids_out = fresh[(key, "serving_default")], fresh[(key, "predict_ids")]
+    shared = set(text_out) & set(ids_out)
+    # Only token offsets (token classification) and character offsets (QA) need the text.
+    assert set(ids_out) == shared and set(text_out) - shared <= {"offsets", "start", "end"}, (key, sorted(text_out))
+    for name in sorted(shared):
+        if exp.task == "question_answering" and name == "answer":
+            # ids in, so the answer is the span's tokens decoded (HF's decode), not a substring of the text.
+            ids = encode_text_inputs(exp.task, tokenizer, text_inputs(exp.task), MAX_LENGTH)["input_ids"]
+            decoded = [tokenizer.decode(row[s:e + 1]) for row, s, e in
+                       zip(ids, text_out["start_token"], text_out["end_token"])]
+            assert _strings(ids_out[name]).tolist() == decoded
+            continue
+        a, b = text_out[name], ids_out[name]
+        if a.dtype.kind == "f":
+            np.testing.assert_allclose(a, b, atol=ATOL, rtol=0, err_msg=f"{key}/{name}")
+        else:
+            assert a.tolist() == b.tolist(), f"{key}/{name}"
+
+
+def test_classify_and_regress_agree_with_serving_default(exports, fresh):
+    classify = fresh[("sequence_classification", "classify")]
+    text_out = fresh[("sequence_classification", "serving_default")]
+    labels = exports["sequence_classification"].model.config.id2label
+    np.testing.assert_allclose(classify["scores"], text_out["probabilities"], atol=ATOL, rtol=0)
+    assert _strings(classify["classes"]).tolist() == [[labels[i] for i in range(len(labels))]] * len(text_out["label"])
+    regress = fresh[("regression", "regress")]
+    np.testing.assert_allclose(regress["outputs"], fresh[("regression", "serving_default")]["score"], atol=ATOL, rtol=0)
+
+
+def test_ids_only_export_equals_keras(exports, tokenizer, fresh):
+    exp = exports["ids_only"]
+    ids = encode_text_inputs(exp.task, tokenizer, text_inputs(exp.task), MAX_LENGTH)
+    logits = np.asarray(_keras(exp, ids).logits)
+    for signature in ("serving_default", "predict_ids"):
+        out = fresh[("ids_only", signature)]
+        np.testing.assert_allclose(out["logits"], logits, atol=ATOL, rtol=0)
+        np.testing.assert_allclose(out["probabilities"], _softmax(logits), atol=ATOL, rtol=0)
+        assert out["label_id"].tolist() == logits.argmax(-1).tolist()

@@ -1,0 +1,80 @@
+"""A real ``albert-tf export`` of a tiny ALBERT sentiment classifier, served by ``albert-tf serve``.
+
+The server is started the way serving/README.md shows (``--model_name``/``--model_base_path``). Its answers
+over gRPC and REST must equal the same SavedModel called in-process through TensorFlow's own loader.
+
+The export is the token-id variant (``ids_only``): the text-in variant takes minutes to optimize in a
+Session on this machine (stock TF Serving loads the same way), too long for the suite.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from albert_tf.serving import Client
+from tests.serving.conftest import EMBEDDED, REPO, ServerProcess
+
+DATA = os.path.join(REPO, "data")
+LABELS = {0: "rotten", 1: "fresh"}
+TEXTS = ["A gripping, funny film.", "Dull and far too long; the cast looks lost.", "Bad."]
+TINY = dict(embedding_size=8, hidden_size=16, num_attention_heads=2, intermediate_size=32, num_hidden_layers=1,
+            max_position_embeddings=64, initializer_range=0.2)
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    import keras
+
+    from albert_tf import modeling
+    from albert_tf.export import export_saved_model
+    from albert_tf.tokenization import AlbertTokenizer, train_tokenizer
+
+    work = tmp_path_factory.mktemp("albert")
+    spm_dir = str(work / "spm")
+    train_tokenizer([os.path.join(DATA, "reviews.csv")], 300, spm_dir, max_lines=2000)
+    tokenizer = AlbertTokenizer.from_pretrained(spm_dir)
+    keras.utils.set_random_seed(0)
+    model = modeling.TFAlbertForSequenceClassification(
+        modeling.AlbertConfig(vocab_size=tokenizer.vocab_size, id2label=LABELS, **TINY))
+    base = str(work / "models" / "sentiment")
+    assert export_saved_model(model, tokenizer, base, max_length=32, ids_only=True) == os.path.join(base, "1")
+    encoded = tokenizer(TEXTS, padding=True, truncation=True, max_length=32, return_tensors="np")
+    ids = {k: np.asarray(encoded[k], np.int32) for k in ("input_ids", "attention_mask", "token_type_ids")}
+    return base, ids, str(work)
+
+
+class _FlagServer(ServerProcess):
+    """``albert-tf serve --model_name=... --model_base_path=...`` (no models.config)."""
+
+    def __init__(self, base_path: str, log_path: str):
+        super().__init__(EMBEDDED, "", log_path)
+        self.base_path = base_path
+
+    def command(self):
+        return [sys.executable, "-m", "albert_tf.cli", "serve", f"--port={self.grpc_port}",
+                f"--rest_api_port={self.rest_port}", "--model_name=sentiment", f"--model_base_path={self.base_path}"]
+
+
+def test_exported_classifier_is_served_like_the_in_process_savedmodel(exported):
+    base, ids, work = exported
+    server = _FlagServer(base, os.path.join(work, "server.log")).start({"sentiment": 1})
+    try:
+        reference = tf.saved_model.load(os.path.join(base, "1")).signatures["serving_default"]
+        expected = {k: v.numpy() for k, v in reference(**{k: tf.constant(v) for k, v in ids.items()}).items()}
+        for protocol, target in (("grpc", server.grpc_target), ("rest", "%s:%d" % server.rest_address)):
+            with Client(target, "sentiment", protocol, timeout=60) as client:
+                served = client.predict(ids)
+                assert client.status() == [{"version": 1, "state": "AVAILABLE", "error_code": "OK",
+                                            "error_message": ""}]
+            assert set(served) == set(expected) == {"logits", "probabilities", "label_id", "label"}
+            np.testing.assert_allclose(served["logits"], expected["logits"], atol=1e-5)
+            np.testing.assert_allclose(served["probabilities"], expected["probabilities"], atol=1e-5)
+            assert served["label"].tolist() == expected["label"].tolist()
+            assert set(served["label"].tolist()) <= {b"rotten", b"fresh"}
+    finally:
+        server.stop()
