@@ -29,6 +29,9 @@ logger = logging.getLogger("albert_tf")
 
 REPO_DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
 HUB_MODEL_ENV = "ALBERT_TF_MODEL"
+# Where the stock TF Serving container sees demo_output/models (see serving/docker-compose.yml).
+STOCK_MODELS_MOUNT = "/models"
+CLIENT_TIMEOUT_SECONDS = 120.0
 
 
 @dataclasses.dataclass
@@ -36,17 +39,19 @@ class DemoSettings:
     output_dir: str = "demo_output"
     data_dir: str = REPO_DATA_DIR
     quick: bool = False  # minutes -> seconds, for the test suite
-    vocab_size: int = 8000
-    max_seq_length: int = 128
-    # The small ALBERT pretrained here (shared layers, factorized embeddings).
-    hidden_size: int = 256
+    vocab_size: int = 5000
+    # Reviews average about 25 tokens: 64 covers nearly all of them and keeps pretraining steps cheap.
+    max_seq_length: int = 64
+    # The small ALBERT pretrained here (shared layers, factorized embeddings), sized so that every step of
+    # `make demo` fits in 20 minutes on 2 CPU cores.
+    hidden_size: int = 128
     num_hidden_layers: int = 4
-    num_attention_heads: int = 4
-    intermediate_size: int = 1024
+    num_attention_heads: int = 2
+    intermediate_size: int = 512
     embedding_size: int = 128
     pretrain_steps: int = 600
-    pretrain_batch_size: int = 32
-    pretrain_learning_rate: float = 2e-3
+    pretrain_batch_size: int = 64
+    pretrain_learning_rate: float = 5e-3
     finetune_epochs: int = 3
     finetune_learning_rate: float = 1e-4
     finetune_batch_size: int = 32
@@ -54,14 +59,17 @@ class DemoSettings:
     latency_requests: int = 50
     seed: int = 0
     hub_model: str | None = None  # ALBERT_TF_MODEL: fine-tune real pretrained weights, skip pretraining
+    # Set by scaled(), so that overrides applied after scaling survive run_demo's own call to it.
+    is_scaled: bool = False
 
     def scaled(self) -> "DemoSettings":
-        if not self.quick:
+        """The quick sizes when ``quick`` (a smoke run); idempotent."""
+        if not self.quick or self.is_scaled:
             return self
         return dataclasses.replace(
             self, vocab_size=1200, max_seq_length=64, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
             intermediate_size=64, embedding_size=16, pretrain_steps=30, pretrain_batch_size=16, finetune_epochs=1,
-            latency_requests=10,
+            latency_requests=10, is_scaled=True,
         )
 
 
@@ -247,8 +255,8 @@ def run_demo(settings: DemoSettings) -> dict[str, Any]:
                        _serve_and_query, models_dir, exports, settings)
     summary["serving"] = served
     summary["stock_tf_serving_command"] = (
-        f"docker run --rm -p 8500:8500 -p 8501:8501 -v {models_dir}:/models "
-        f"tensorflow/serving --model_config_file=/models/models.config")
+        f"docker run --rm -p 8500:8500 -p 8501:8501 -v {models_dir}:{STOCK_MODELS_MOUNT} "
+        f"tensorflow/serving:2.21.0 --model_config_file={STOCK_MODELS_MOUNT}/models.config")
 
     # 7. summary
     steps.run("Summary", lambda: None)
@@ -286,20 +294,27 @@ def _export_all(finetuned_dir, pretrained_dir, tokenizer_dir, models_dir, settin
             # No tagged corpus ships with the demo: the tagging head on the pretrained encoder is untrained.
             overrides = {"id2label": {0: "O", 1: "B-ENT", 2: "I-ENT"}}
         model = cls.from_pretrained(directory, **overrides)
+        # The server replays the warmup records when it loads the export (and fails the load if one
+        # fails), which the next step does: replaying them here as well would double that cost.
         written[name] = export_saved_model(model, tokenizer, os.path.join(models_dir, name), task=task,
-                                           max_length=settings.max_seq_length)
+                                           max_length=settings.max_seq_length, verify_warmup=False)
         print(f"    {name:22s} -> {written[name]}", flush=True)
     _write_models_config(models_dir, [name for name, *_ in _EXPORTS])
     return written
 
 
 def _write_models_config(models_dir: str, names: list[str]) -> str:
-    entries = "\n".join(
-        f"  config {{\n    name: '{n}'\n    base_path: '{os.path.join(models_dir, n)}'\n"
-        f"    model_platform: 'tensorflow'\n  }}" for n in names)
-    path = os.path.join(models_dir, "models.config")
-    atomic_write_text(path, f"model_config_list {{\n{entries}\n}}\n")
-    return path
+    """Writes two configs: ``models.local.config`` (this machine's paths, for the embedded server) and
+    ``models.config`` (paths under ``/models``, for stock TF Serving with ``models_dir`` mounted there)."""
+    from albert_tf.export.models_config import ServedModel, check_exports, container_path, render_models_config
+
+    local = [ServedModel(n, os.path.join(models_dir, n)) for n in names]
+    check_exports(local)
+    local_path = os.path.join(models_dir, "models.local.config")
+    atomic_write_text(local_path, render_models_config(local))
+    stock = [ServedModel(m.name, container_path(STOCK_MODELS_MOUNT, m.base_path)) for m in local]
+    atomic_write_text(os.path.join(models_dir, "models.config"), render_models_config(stock))
+    return local_path
 
 
 def _serve_and_query(models_dir: str, exports: dict, settings: DemoSettings) -> dict[str, Any]:
@@ -307,16 +322,19 @@ def _serve_and_query(models_dir: str, exports: dict, settings: DemoSettings) -> 
 
     grpc_port, rest_port = _free_port(), _free_port()
     server = ModelServer(ServerOptions(port=grpc_port, rest_api_port=rest_port,
-                                       model_config_file=os.path.join(models_dir, "models.config")))
+                                       model_config_file=os.path.join(models_dir, "models.local.config")))
     server.start()
     try:
         texts = ["a gorgeous, witty, seductive movie.", "the plot is nothing but boilerplate clichés."]
-        grpc = Client(f"127.0.0.1:{grpc_port}", "reviews", protocol="grpc")
-        rest = Client(f"127.0.0.1:{rest_port}", "reviews", protocol="rest")
+        # A request whose feeds/fetches the warmup records did not cover makes the Session build and
+        # optimize a new executor first (as in TF Serving): seconds on 2 busy cores, hence the long deadline.
+        grpc = Client(f"127.0.0.1:{grpc_port}", "reviews", protocol="grpc", timeout=CLIENT_TIMEOUT_SECONDS)
+        rest = Client(f"127.0.0.1:{rest_port}", "reviews", protocol="rest", timeout=CLIENT_TIMEOUT_SECONDS)
         _wait_available(grpc, list(exports))
         by_grpc = grpc.predict(texts)
         by_rest = rest.predict(texts)
-        fill = Client(f"127.0.0.1:{grpc_port}", "fill_mask", protocol="grpc").predict(["the film is [MASK] good."])
+        fill = Client(f"127.0.0.1:{grpc_port}", "fill_mask", protocol="grpc",
+                      timeout=CLIENT_TIMEOUT_SECONDS).predict(["the film is [MASK] good."])
         latencies = []
         for i in range(settings.latency_requests):
             started = time.perf_counter()

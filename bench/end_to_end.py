@@ -7,7 +7,7 @@ data/reviews.csv, vocab 30000 unless --vocab_size says otherwise):
 
 * albert-tf: ``albert-tf export`` of TFAlbertForSequenceClassification, loaded back with
   ``tf.saved_model.load`` and called on raw strings (``serving_default``): in-graph SentencePiece, rows sorted
-  by length and run in sub-batches each padded to its own longest row (rounded up to 8).
+  by length and run in sub-batches each padded to its own longest row.
 * keras-hub: ``AlbertTextClassifier`` with its ``AlbertTextClassifierPreprocessor`` (sequence_length 128),
   ``classifier.predict(texts)``.
 * hf-transformers: HF's tokenizer (``AlbertTokenizerFast`` from the same spiece.model, padding to 128) plus
@@ -137,7 +137,7 @@ def parse_args(argv=None):
     parser.add_argument("--vocab_size", type=int, default=None, help="SentencePiece vocabulary (default 30000)")
     parser.add_argument("--max_length", type=int, default=128, help="albert-tf truncation length")
     parser.add_argument("--num_chunks", type=int, default=8, help="albert-tf length-sorted sub-batches")
-    parser.add_argument("--pad_to_multiple_of", type=int, default=8, help="albert-tf sub-batch padding multiple")
+    parser.add_argument("--pad_to_multiple_of", type=int, default=1, help="albert-tf sub-batch padding multiple")
     parser.add_argument("--impls", default=",".join(IMPLEMENTATIONS))
     parser.add_argument("--threads", type=int, default=0, help="TF intra/inter-op threads (0: TF's default)")
     args = parser.parse_args(argv)

@@ -15,8 +15,7 @@ def main(argv):
     from albert_tf.demo import DemoSettings, run_demo
 
     settings = DemoSettings(output_dir=FLAGS.output_dir, quick=FLAGS.quick, seed=FLAGS.seed)
-    settings = settings.scaled()
-    settings.quick = False  # already scaled; overrides below apply on top
+    settings = settings.scaled()  # overrides below apply on top of the quick sizes
     if FLAGS.pretrain_steps is not None:
         settings.pretrain_steps = FLAGS.pretrain_steps
     if FLAGS.finetune_epochs is not None:

@@ -22,7 +22,7 @@ flags.DEFINE_bool("ids_only", False, "Export token-id signatures only (no tokeni
 flags.DEFINE_integer("top_k", 5, "masked_lm / pretraining: predictions per [MASK].", lower_bound=1)
 flags.DEFINE_integer("max_answer_length", 15, "question_answering: longest answer in tokens.", lower_bound=1)
 flags.DEFINE_integer("num_chunks", 8, "Length-sorted sub-batches per request.", lower_bound=1)
-flags.DEFINE_integer("pad_to_multiple_of", 8, "Sub-batch padding multiple.", lower_bound=1)
+flags.DEFINE_integer("pad_to_multiple_of", 1, "Sub-batch padding multiple.", lower_bound=1)
 flags.DEFINE_bool("check_ops", True, "Fail unless every op is TensorFlow core or tensorflow-text.")
 
 

@@ -35,7 +35,7 @@ def export_saved_model(
     top_k: int = 5,
     max_answer_length: int = 15,
     num_chunks: int = 8,
-    pad_to_multiple_of: int = 8,
+    pad_to_multiple_of: int = 1,
     check_ops: bool = True,
     verify_warmup: bool = True,
 ) -> str:

@@ -26,6 +26,7 @@ import time
 import numpy as np
 import tensorflow as tf
 from tensorflow.core.protobuf import config_pb2, meta_graph_pb2
+from tensorflow.python.client import pywrap_tf_session as tf_session
 
 from albert_tf.serving import errors
 
@@ -36,7 +37,7 @@ except ImportError:  # Models without tf-text ops still load; ones with them fai
 
 SERVING_TAG = "serve"
 DEFAULT_SIGNATURE = "serving_default"
-# Enough for the output_filter combinations and deadline buckets clients use, and bounded for the others.
+# Enough for the output_filter combinations clients use, and bounded for the others.
 _MAX_CACHED_CALLABLES = 256
 # The current request's deadline (time.monotonic() seconds), set by the front ends for the handling thread.
 _deadline: contextvars.ContextVar = contextvars.ContextVar("deadline", default=None)
@@ -66,7 +67,7 @@ class Servable:
     """A SavedModel version in its own Graph and Session.
 
     ``run`` is thread-safe: the TF runtime runs concurrent calls in parallel (the GIL is released while a
-    step runs). Callables are created once per feed/fetch combination, as DirectSession caches executors.
+    step runs). DirectSession caches one executor per feed/fetch combination, built on first use.
     """
 
     def __init__(self, model_name: str, version: int, path: str, session_config: config_pb2.ConfigProto = None):
@@ -93,43 +94,54 @@ class Servable:
         """Session::Run with feeds ``[(tensor_name, array)]``; returns arrays in ``fetches`` order.
 
         ``deadline`` (time.monotonic() seconds; default: the request's, see ``request_deadline``) becomes the
-        step's timeout, rounded up to a power of two milliseconds so that few callables are cached. Raises
-        ServingError with the runtime's own code and message when a kernel fails or time runs out.
+        step's RunOptions.timeout_in_ms. Raises ServingError with the runtime's own code and message when a
+        kernel fails or time runs out.
         """
         deadline = current_deadline() if deadline is None else deadline
-        timeout_bucket = 0
+        options = None
         if deadline is not None:
             remaining_ms = (deadline - time.monotonic()) * 1000
             if remaining_ms <= 0:
                 raise errors.deadline_exceeded()
-            timeout_bucket = 1 << max(3, math.ceil(math.log2(remaining_ms)))
-        key = (tuple(name for name, _ in feeds), tuple(fetches), timeout_bucket)
-        run_callable = self._callable(key)
+            options = config_pb2.RunOptions(timeout_in_ms=max(1, math.ceil(remaining_ms)))
+        feed_outputs, fetch_outputs = self._endpoints(tuple(name for name, _ in feeds), tuple(fetches))
+        # The plain Session::Run entry point, as TF Serving calls it: DirectSession caches one executor per
+        # feed/fetch name set whatever the RunOptions, so a new deadline never builds (and optimizes, seconds
+        # for a text-in graph) a new executor, as a callable with the timeout baked in would.
+        options_buffer = (tf_session.TF_NewBufferFromString(options.SerializeToString())
+                          if options is not None else None)
         try:
-            return run_callable(*[array for _, array in feeds])
+            return tf_session.TF_SessionRun_wrapper(
+                self._session._session,  # pylint: disable=protected-access
+                options_buffer, dict(zip(feed_outputs, (array for _, array in feeds))), list(fetch_outputs), [],
+                None)
         except tf.errors.OpError as e:
             raise op_error_to_serving_error(e) from e
+        finally:
+            if options_buffer is not None:
+                tf_session.TF_DeleteBuffer(options_buffer)
 
-    def _callable(self, key):
+    def _endpoints(self, feed_names: tuple, fetch_names: tuple):
+        """The graph endpoints (TF_Output) for tensor names, cached per feed/fetch combination."""
+        key = (feed_names, fetch_names)
         with self._lock:
             if self._closed:
                 raise errors.server_shutting_down()
-            run_callable = self._callables.get(key)
-            if run_callable is not None:
+            cached = self._callables.get(key)
+            if cached is not None:
                 self._callables.move_to_end(key)
-                return run_callable
-            options = config_pb2.CallableOptions(feed=list(key[0]), fetch=list(key[1]))
-            options.run_options.timeout_in_ms = key[2]
-            # Session.make_callable converts and shape-checks feeds in Python, which TF Serving's
-            # Session::Run does not; the raw callable hands the arrays to the runtime unchanged.
+                return cached
             try:
-                run_callable = self._session._make_callable_from_options(options)  # pylint: disable=protected-access
-            except tf.errors.OpError as e:
-                raise op_error_to_serving_error(e) from e
-            self._callables[key] = run_callable
+                resolved = tuple(
+                    tuple(self._graph.get_tensor_by_name(name)._as_tf_output()  # pylint: disable=protected-access
+                          for name in names)
+                    for names in (feed_names, fetch_names))
+            except (KeyError, ValueError) as e:
+                raise errors.ServingError(errors.code_from_number(tf.errors.NOT_FOUND), str(e)) from e
+            self._callables[key] = resolved
             if len(self._callables) > _MAX_CACHED_CALLABLES:
                 self._callables.popitem(last=False)
-            return run_callable
+            return resolved
 
     def close(self) -> None:
         """Release the callables and the Session; the caller ensures no run is in flight."""

@@ -1,10 +1,9 @@
 """A real ``albert-tf export`` of a tiny ALBERT sentiment classifier, served by ``albert-tf serve``.
 
-The server is started the way serving/README.md shows (``--model_name``/``--model_base_path``). Its answers
-over gRPC and REST must equal the same SavedModel called in-process through TensorFlow's own loader.
-
-The export is the token-id variant (``ids_only``): the text-in variant takes minutes to optimize in a
-Session on this machine (stock TF Serving loads the same way), too long for the suite.
+The server is started the way serving/README.md shows (``--model_name``/``--model_base_path``). The export is
+the text-in one (in-graph SentencePiece). Its answers over gRPC and REST, for every signature (raw text through
+``serving_default``, token ids through ``predict_ids``, tf.Examples through ``classify``), must equal the same
+SavedModel called in-process through TensorFlow's own loader.
 """
 
 from __future__ import annotations
@@ -42,7 +41,7 @@ def exported(tmp_path_factory):
     model = modeling.TFAlbertForSequenceClassification(
         modeling.AlbertConfig(vocab_size=tokenizer.vocab_size, id2label=LABELS, **TINY))
     base = str(work / "models" / "sentiment")
-    assert export_saved_model(model, tokenizer, base, max_length=32, ids_only=True) == os.path.join(base, "1")
+    assert export_saved_model(model, tokenizer, base, max_length=32) == os.path.join(base, "1")
     encoded = tokenizer(TEXTS, padding=True, truncation=True, max_length=32, return_tensors="np")
     ids = {k: np.asarray(encoded[k], np.int32) for k in ("input_ids", "attention_mask", "token_type_ids")}
     return base, ids, str(work)
@@ -60,21 +59,37 @@ class _FlagServer(ServerProcess):
                 f"--rest_api_port={self.rest_port}", "--model_name=sentiment", f"--model_base_path={self.base_path}"]
 
 
+def _call(signature, **inputs):
+    return {k: v.numpy() for k, v in signature(**{k: tf.constant(v) for k, v in inputs.items()}).items()}
+
+
+def _assert_same(served, expected):
+    assert set(served) == set(expected) == {"logits", "probabilities", "label_id", "label"}
+    np.testing.assert_allclose(served["logits"], expected["logits"], atol=1e-5)
+    np.testing.assert_allclose(served["probabilities"], expected["probabilities"], atol=1e-5)
+    assert served["label"].tolist() == expected["label"].tolist()
+    assert set(served["label"].tolist()) <= {b"rotten", b"fresh"}
+
+
 def test_exported_classifier_is_served_like_the_in_process_savedmodel(exported):
     base, ids, work = exported
     server = _FlagServer(base, os.path.join(work, "server.log")).start({"sentiment": 1})
     try:
-        reference = tf.saved_model.load(os.path.join(base, "1")).signatures["serving_default"]
-        expected = {k: v.numpy() for k, v in reference(**{k: tf.constant(v) for k, v in ids.items()}).items()}
+        loaded = tf.saved_model.load(os.path.join(base, "1"))
+        from_text = _call(loaded.signatures["serving_default"], text=np.array(TEXTS, dtype=object))
+        from_ids = _call(loaded.signatures["predict_ids"], **ids)
+        _assert_same(from_ids, from_text)  # the in-graph tokenizer gives the Python tokenizer's ids
         for protocol, target in (("grpc", server.grpc_target), ("rest", "%s:%d" % server.rest_address)):
             with Client(target, "sentiment", protocol, timeout=60) as client:
-                served = client.predict(ids)
                 assert client.status() == [{"version": 1, "state": "AVAILABLE", "error_code": "OK",
                                             "error_message": ""}]
-            assert set(served) == set(expected) == {"logits", "probabilities", "label_id", "label"}
-            np.testing.assert_allclose(served["logits"], expected["logits"], atol=1e-5)
-            np.testing.assert_allclose(served["probabilities"], expected["probabilities"], atol=1e-5)
-            assert served["label"].tolist() == expected["label"].tolist()
-            assert set(served["label"].tolist()) <= {b"rotten", b"fresh"}
+                assert {"serving_default", "predict_ids", "classify"} <= set(client.metadata()["signatures"])
+                _assert_same(client.predict(TEXTS), from_text)
+                _assert_same(client.predict(ids, signature_name="predict_ids"), from_text)
+                classes = client.classify(TEXTS, signature_name="classify")
+            for row, probabilities in zip(classes, from_text["probabilities"]):
+                labels = dict(row)
+                assert set(labels) == {"rotten", "fresh"}
+                np.testing.assert_allclose([labels["rotten"], labels["fresh"]], probabilities, atol=1e-5)
     finally:
         server.stop()
