@@ -330,7 +330,7 @@ def _serve_and_query(models_dir: str, exports: dict, settings: DemoSettings) -> 
         # optimize a new executor first (as in TF Serving): seconds on 2 busy cores, hence the long deadline.
         grpc = Client(f"127.0.0.1:{grpc_port}", "reviews", protocol="grpc", timeout=CLIENT_TIMEOUT_SECONDS)
         rest = Client(f"127.0.0.1:{rest_port}", "reviews", protocol="rest", timeout=CLIENT_TIMEOUT_SECONDS)
-        _wait_available(grpc, list(exports))
+        _wait_available(grpc)
         by_grpc = grpc.predict(texts)
         by_rest = rest.predict(texts)
         fill = Client(f"127.0.0.1:{grpc_port}", "fill_mask", protocol="grpc",
@@ -350,7 +350,7 @@ def _serve_and_query(models_dir: str, exports: dict, settings: DemoSettings) -> 
         server.stop()
 
 
-def _wait_available(client, names, timeout: float = 120.0) -> None:
+def _wait_available(client, timeout: float = 120.0) -> None:
     deadline = time.time() + timeout
     while True:
         try:

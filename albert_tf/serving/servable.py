@@ -37,8 +37,8 @@ except ImportError:  # Models without tf-text ops still load; ones with them fai
 
 SERVING_TAG = "serve"
 DEFAULT_SIGNATURE = "serving_default"
-# Enough for the output_filter combinations clients use, and bounded for the others.
-_MAX_CACHED_CALLABLES = 256
+# Resolved feed/fetch endpoints: enough for the output_filter combinations clients use, bounded for the others.
+_MAX_CACHED_ENDPOINTS = 256
 # The current request's deadline (time.monotonic() seconds), set by the front ends for the handling thread.
 _deadline: contextvars.ContextVar = contextvars.ContextVar("deadline", default=None)
 
@@ -86,7 +86,7 @@ class Servable:
             self._session.close()
             raise errors.savedmodel_load_failed(path, str(e)) from e
         self.signatures: dict[str, meta_graph_pb2.SignatureDef] = dict(meta_graph.signature_def)
-        self._callables: collections.OrderedDict = collections.OrderedDict()
+        self._endpoint_cache: collections.OrderedDict = collections.OrderedDict()
         self._lock = threading.Lock()
         self._closed = False
 
@@ -127,9 +127,9 @@ class Servable:
         with self._lock:
             if self._closed:
                 raise errors.server_shutting_down()
-            cached = self._callables.get(key)
+            cached = self._endpoint_cache.get(key)
             if cached is not None:
-                self._callables.move_to_end(key)
+                self._endpoint_cache.move_to_end(key)
                 return cached
             try:
                 resolved = tuple(
@@ -138,18 +138,18 @@ class Servable:
                     for names in (feed_names, fetch_names))
             except (KeyError, ValueError) as e:
                 raise errors.ServingError(errors.code_from_number(tf.errors.NOT_FOUND), str(e)) from e
-            self._callables[key] = resolved
-            if len(self._callables) > _MAX_CACHED_CALLABLES:
-                self._callables.popitem(last=False)
+            self._endpoint_cache[key] = resolved
+            if len(self._endpoint_cache) > _MAX_CACHED_ENDPOINTS:
+                self._endpoint_cache.popitem(last=False)
             return resolved
 
     def close(self) -> None:
-        """Release the callables and the Session; the caller ensures no run is in flight."""
+        """Release the cached endpoints and the Session; the caller ensures no run is in flight."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
-            self._callables.clear()
+            self._endpoint_cache.clear()
         self._session.close()
         self._graph = None
 
