@@ -13,16 +13,20 @@ Example:
     >>> client.predict(["what a film"])                  # doctest: +SKIP
 """
 
-from albert_tf.serving.client import (
-    Client,
-    DeadlineExceededError,
-    InvalidRequestError,
-    ModelNotFoundError,
-    ServerBusyError,
-    ServerError,
-    ServerUnreachableError,
-)
-from albert_tf.serving.server import ModelServer, ServerOptions
+import importlib as _importlib
+
+# Imported on first use: a REST ``Client`` must not pull in tensorflow (the server and gRPC stubs do).
+_LAZY = {"ModelServer": "albert_tf.serving.server", "ServerOptions": "albert_tf.serving.server"}
+
+
+def __getattr__(name):
+    if name in _LAZY or name in __all__:
+        module = _importlib.import_module(_LAZY.get(name, "albert_tf.serving.client"))
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Client",

@@ -1,16 +1,21 @@
 """A client for TF Serving's APIs that works against the stock server and the embedded one alike.
 
 ``Client(target, model_name, protocol="grpc" | "rest")`` speaks gRPC through the official
-tensorflow_serving.apis stubs, or REST through the standard library's HTTP client. Both protocols return the
-same Python values, and a server's failure becomes an exception that says what went wrong
-(``ModelNotFoundError``, ``InvalidRequestError``, ``ServerBusyError``, ``DeadlineExceededError``,
-``ServerUnreachableError``; all are ``ServerError`` with ``code`` and ``message``).
+tensorflow_serving.apis stubs (``client_grpc``), or REST through the standard library's HTTP client; a REST
+client never imports tensorflow or grpc. Both protocols return the same Python values, and a failure becomes
+an exception with a one-line message (``ModelNotFoundError``, ``InvalidRequestError``, ``ServerBusyError``,
+``DeadlineExceededError``, ``ServerUnreachableError``; all are ``ServerError`` with ``code`` and ``message``).
+
+``classify``/``regress`` without a signature name pick the model's one signature whose method_name is
+``tensorflow/serving/classify`` (``.../regress``), as ``albert-tf export`` writes them; the server itself, stock
+or embedded, would run ``serving_default``.
 
 Example:
     >>> client = Client("localhost:8500", "sentiment")           # doctest: +SKIP
     >>> client.predict(["a gripping, funny film"])               # doctest: +SKIP
     {'logits': array([[-1.2,  1.9]], dtype=float32), ...}
-    >>> client.predict({"x": [1.0, 2.0]}, signature_name="half") # doctest: +SKIP
+    >>> client.classify(["dull"])                                # doctest: +SKIP
+    [[('rotten', 0.83), ('fresh', 0.17)]]
     >>> client.status()                                          # doctest: +SKIP
     [{'version': 3, 'state': 'AVAILABLE', 'error_code': 'OK', 'error_message': ''}]
 """
@@ -25,24 +30,12 @@ import threading
 import urllib.parse
 from typing import Iterable, Mapping
 
-import grpc
 import numpy as np
-from google.protobuf import json_format
-from tensorflow.core.example import example_pb2
-from tensorflow.core.framework import types_pb2
-from tensorflow_serving.apis import (
-    classification_pb2,
-    get_model_metadata_pb2,
-    get_model_status_pb2,
-    model_service_pb2_grpc,
-    predict_pb2,
-    prediction_service_pb2_grpc,
-    regression_pb2,
-)
-
-from albert_tf.serving import tensors
 
 DEFAULT_TIMEOUT = 10.0
+DEFAULT_SIGNATURE = "serving_default"
+CLASSIFY_METHOD = "tensorflow/serving/classify"
+REGRESS_METHOD = "tensorflow/serving/regress"
 
 
 class ServerError(Exception):
@@ -72,7 +65,7 @@ class DeadlineExceededError(ServerError):
 
 
 class ServerUnreachableError(ServerError):
-    """No server answered at the target address."""
+    """No server (of the protocol asked for) answered at the target address."""
 
 
 _ERROR_CLASSES = {
@@ -88,25 +81,46 @@ _ERROR_CLASSES = {
 _HTTP_CODES = {400: "INVALID_ARGUMENT", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 501: "UNIMPLEMENTED",
                503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED", 500: "INTERNAL", 499: "CANCELLED", 409: "ABORTED",
                403: "PERMISSION_DENIED", 401: "UNAUTHENTICATED"}
+# numpy dtypes by DataType name, without importing tensorflow (the REST client must not).
+_NUMPY_DTYPES = {"DT_FLOAT": np.float32, "DT_DOUBLE": np.float64, "DT_HALF": np.float16,
+                 "DT_BFLOAT16": np.float32, "DT_STRING": object, "DT_BOOL": np.bool_}
 
 
-def _error(code: str, message: str, http_status: int | None = None) -> ServerError:
+def error_for(code: str, message: str, http_status: int | None = None) -> ServerError:
+    """The ServerError subclass for a canonical code name."""
     return _ERROR_CLASSES.get(code, ServerError)(code, message, http_status)
 
 
-def _example(features: Mapping) -> example_pb2.Example:
-    """A tf.Example from {name: value or list}: str/bytes -> bytes_list, float -> float_list, int -> int64_list."""
-    example = example_pb2.Example()
+def numpy_dtype(dtype_name: str):
+    """numpy dtype for a DataType name such as ``DT_FLOAT`` or ``DT_INT32``."""
+    if dtype_name in _NUMPY_DTYPES:
+        return _NUMPY_DTYPES[dtype_name]
+    try:
+        return np.dtype(dtype_name[3:].lower())
+    except TypeError:
+        raise ValueError(f"dtype {dtype_name} has no numpy equivalent") from None
+
+
+def status_entries(reply: dict) -> list[dict]:
+    """GetModelStatusResponse JSON -> ``[{"version", "state", "error_code", "error_message"}]``."""
+    return [
+        {
+            "version": int(entry["version"]),
+            "state": entry["state"],
+            "error_code": entry.get("status", {}).get("error_code", "OK"),
+            "error_message": entry.get("status", {}).get("error_message", ""),
+        }
+        for entry in reply["model_version_status"]
+    ]
+
+
+def _feature_lists(features: Mapping) -> dict[str, list]:
+    """{name: value or values} with numpy scalars as Python ones and every value a list."""
+    plain = {}
     for name, value in features.items():
         values = list(value) if isinstance(value, (list, tuple, np.ndarray)) else [value]
-        feature = example.features.feature[name]
-        if all(isinstance(v, (str, bytes)) for v in values):
-            feature.bytes_list.value.extend(v.encode("utf-8") if isinstance(v, str) else v for v in values)
-        elif all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
-            feature.int64_list.value.extend(int(v) for v in values)
-        else:
-            feature.float_list.value.extend(float(v) for v in values)
-    return example
+        plain[name] = [v.item() if isinstance(v, np.generic) else v for v in values]
+    return plain
 
 
 def _json_value(array: np.ndarray):
@@ -127,7 +141,7 @@ def _json_value(array: np.ndarray):
     return convert(array.tolist())
 
 
-def _array_from_json(value, dtype_enum: int) -> np.ndarray:
+def _array_from_json(value, dtype_name: str) -> np.ndarray:
     def strings(v):
         if isinstance(v, list):
             return [strings(x) for x in v]
@@ -135,9 +149,28 @@ def _array_from_json(value, dtype_enum: int) -> np.ndarray:
             return base64.b64decode(v["b64"])
         return v.encode("utf-8") if isinstance(v, str) else v
 
-    if dtype_enum == types_pb2.DT_STRING:
+    if dtype_name == "DT_STRING":
         return _string_array(strings(value))
-    return np.asarray(value, dtype=tensors.numpy_dtype(dtype_enum))
+    return np.asarray(value, dtype=numpy_dtype(dtype_name))
+
+
+def _describe_json(infos: dict) -> dict:
+    """TensorInfo JSON (proto3 JSON of a SignatureDef's inputs/outputs) -> {alias: {"dtype", "shape"}}."""
+    described = {}
+    for alias, info in sorted(infos.items()):
+        shape = info.get("tensor_shape", {})
+        described[alias] = {
+            "dtype": info.get("dtype", "DT_INVALID"),
+            "shape": None if shape.get("unknown_rank") else [int(d.get("size", 0)) for d in shape.get("dim", [])],
+        }
+    return described
+
+
+def _split_target(target: str) -> tuple[str, int]:
+    host, _, port = target.rpartition(":")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"server address {target!r} is not host:port")
+    return host.strip("[]") or "localhost", int(port)
 
 
 class Client:
@@ -157,6 +190,7 @@ class Client:
             raise ValueError(f"protocol must be 'grpc' or 'rest', got {protocol!r}")
         if version is not None and version_label is not None:
             raise ValueError("give either version or version_label, not both")
+        self._host, self._port = _split_target(target)
         self.target = target
         self.model_name = model_name
         self.protocol = protocol
@@ -164,16 +198,12 @@ class Client:
         self.version = version
         self.version_label = version_label
         self._signatures: dict | None = None
+        self._local = threading.local()
+        self._grpc = None
         if protocol == "grpc":
-            self._channel = grpc.insecure_channel(
-                target, options=[("grpc.max_receive_message_length", -1), ("grpc.max_send_message_length", -1)]
-            )
-            self._prediction = prediction_service_pb2_grpc.PredictionServiceStub(self._channel)
-            self._models = model_service_pb2_grpc.ModelServiceStub(self._channel)
-        else:
-            host, _, port = target.rpartition(":")
-            self._host, self._port = host.strip("[]") or "localhost", int(port)
-            self._local = threading.local()
+            from albert_tf.serving.client_grpc import GrpcTransport
+
+            self._grpc = GrpcTransport(target)
 
     # --- public API ---------------------------------------------------------------------------------------
 
@@ -181,16 +211,10 @@ class Client:
                 timeout: float | None = None) -> dict[str, np.ndarray]:
         """Run a predict signature. ``inputs``: a text, a list of texts (for a one-input string signature),
         or ``{alias: array-like}``. Returns ``{output alias: np.ndarray}`` (strings as bytes)."""
-        signature = self._signature(signature_name or "serving_default", timeout)
+        signature = self._signature(signature_name or DEFAULT_SIGNATURE, timeout)
         named = self._named_inputs(inputs, signature, signature_name)
-        if self.protocol == "grpc":
-            request = predict_pb2.PredictRequest()
-            self._fill_spec(request.model_spec, signature_name)
-            for alias, array in named.items():
-                request.inputs[alias].CopyFrom(tensors.to_tensor_proto(array))
-            request.output_filter.extend(output_filter)
-            response = self._grpc(self._prediction.Predict, request, timeout)
-            return {alias: tensors.from_tensor_proto(proto) for alias, proto in response.outputs.items()}
+        if self._grpc is not None:
+            return self._grpc.predict(self._spec(signature_name), named, list(output_filter), self._deadline(timeout))
         body = {"inputs": {alias: _json_value(array) for alias, array in named.items()}}
         if signature_name:
             body["signature_name"] = signature_name
@@ -199,24 +223,18 @@ class Client:
         wanted = [a for a in signature["outputs"] if not output_filter or a in output_filter]
         if len(signature["outputs"]) == 1:
             outputs = {wanted[0]: outputs}
-        return {
-            alias: _array_from_json(outputs[alias], types_pb2.DataType.Value(signature["outputs"][alias]["dtype"]))
-            for alias in wanted
-            if alias in outputs
-        }
+        return {alias: _array_from_json(outputs[alias], signature["outputs"][alias]["dtype"])
+                for alias in wanted if alias in outputs}
 
     def classify(self, examples: Iterable, *, signature_name: str = "", text_feature: str = "text",
                  timeout: float | None = None) -> list[list[tuple[str, float]]]:
         """Classify tf.Examples given as ``{feature: value}`` dicts (or texts, put in ``text_feature``).
-        Returns, per example, ``[(label, score), ...]``."""
-        features = [e if isinstance(e, Mapping) else {text_feature: e} for e in examples]
-        if self.protocol == "grpc":
-            request = classification_pb2.ClassificationRequest()
-            self._fill_spec(request.model_spec, signature_name)
-            for f in features:
-                request.input.example_list.examples.add().CopyFrom(_example(f))
-            response = self._grpc(self._prediction.Classify, request, timeout)
-            return [[(c.label, c.score) for c in row.classes] for row in response.result.classifications]
+        Returns, per example, ``[(label, score), ...]``. Without ``signature_name``: the model's classify
+        signature (by method name), else ``serving_default``."""
+        features = [_feature_lists(e if isinstance(e, Mapping) else {text_feature: e}) for e in examples]
+        signature_name = self.signature_for_method(CLASSIFY_METHOD, signature_name, timeout)
+        if self._grpc is not None:
+            return self._grpc.classify(self._spec(signature_name), features, self._deadline(timeout))
         reply = self._rest("POST", self._rest_path(":classify"), self._examples_body(features, signature_name),
                            timeout)
         return [[(label, float(score)) for label, score in row] for row in reply["results"]]
@@ -224,79 +242,61 @@ class Client:
     def regress(self, examples: Iterable, *, signature_name: str = "", text_feature: str = "text",
                 timeout: float | None = None) -> list[float]:
         """Regress tf.Examples (dicts or texts, like ``classify``); returns one float per example."""
-        features = [e if isinstance(e, Mapping) else {text_feature: e} for e in examples]
-        if self.protocol == "grpc":
-            request = regression_pb2.RegressionRequest()
-            self._fill_spec(request.model_spec, signature_name)
-            for f in features:
-                request.input.example_list.examples.add().CopyFrom(_example(f))
-            response = self._grpc(self._prediction.Regress, request, timeout)
-            return [r.value for r in response.result.regressions]
+        features = [_feature_lists(e if isinstance(e, Mapping) else {text_feature: e}) for e in examples]
+        signature_name = self.signature_for_method(REGRESS_METHOD, signature_name, timeout)
+        if self._grpc is not None:
+            return self._grpc.regress(self._spec(signature_name), features, self._deadline(timeout))
         reply = self._rest("POST", self._rest_path(":regress"), self._examples_body(features, signature_name),
                            timeout)
         return [float(v) for v in reply["results"]]
 
+    def signature_for_method(self, method_name: str, signature_name: str = "", timeout: float | None = None) -> str:
+        """The signature a classify/regress call runs: ``signature_name`` if given; "" (the server's default,
+        ``serving_default``) if that has ``method_name``; else the model's one signature with ``method_name``;
+        else "" and the server answers as it does for ``serving_default``."""
+        if signature_name:
+            return signature_name
+        signatures = self._signatures if self._signatures is not None else self.metadata(timeout)["signatures"]
+        if signatures.get(DEFAULT_SIGNATURE, {}).get("method_name") == method_name:
+            return ""
+        matching = [name for name, s in signatures.items() if s["method_name"] == method_name]
+        return matching[0] if len(matching) == 1 else ""
+
     def metadata(self, timeout: float | None = None) -> dict:
         """``{"model_name", "version", "signatures": {name: {"method_name", "inputs", "outputs"}}}`` with each
         input/output as ``{"dtype": "DT_FLOAT", "shape": [-1, 3]}`` (-1: any size; None: unknown rank)."""
-        if self.protocol == "grpc":
-            request = get_model_metadata_pb2.GetModelMetadataRequest(metadata_field=["signature_def"])
-            self._fill_spec(request.model_spec, "")
-            response = self._grpc(self._prediction.GetModelMetadata, request, timeout)
-            signature_map = get_model_metadata_pb2.SignatureDefMap()
-            response.metadata["signature_def"].Unpack(signature_map)
-            version = response.model_spec.version.value
+        if self._grpc is not None:
+            version, signatures = self._grpc.metadata(self._spec(""), self._deadline(timeout))
         else:
             reply = self._rest("GET", self._rest_path("/metadata"), None, timeout)
-            signature_map = json_format.ParseDict(reply["metadata"]["signature_def"],
-                                                  get_model_metadata_pb2.SignatureDefMap(), ignore_unknown_fields=True)
-            version = int(reply["model_spec"]["version"])
-
-        def describe(infos):
-            return {
-                alias: {
-                    "dtype": types_pb2.DataType.Name(info.dtype),
-                    "shape": None if info.tensor_shape.unknown_rank else [d.size for d in info.tensor_shape.dim],
+            try:
+                signature_defs = reply["metadata"]["signature_def"].get("signature_def", {})
+                version = int(reply["model_spec"]["version"])
+                signatures = {
+                    name: {"method_name": s.get("method_name", ""), "inputs": _describe_json(s.get("inputs", {})),
+                           "outputs": _describe_json(s.get("outputs", {}))}
+                    for name, s in sorted(signature_defs.items())
                 }
-                for alias, info in sorted(infos.items())
-            }
-
-        signatures = {
-            name: {"method_name": s.method_name, "inputs": describe(s.inputs), "outputs": describe(s.outputs)}
-            for name, s in sorted(signature_map.signature_def.items())
-        }
+            except (KeyError, TypeError, ValueError, AttributeError) as e:
+                raise ServerError("UNKNOWN", f"{self.target} sent metadata that is not TF Serving's: {e!r}") from None
         self._signatures = signatures
         return {"model_name": self.model_name, "version": version, "signatures": signatures}
 
     def status(self, timeout: float | None = None) -> list[dict]:
         """Every version the server knows of, highest first: ``[{"version", "state", "error_code",
         "error_message"}]``."""
-        if self.protocol == "grpc":
-            request = get_model_status_pb2.GetModelStatusRequest()
-            self._fill_spec(request.model_spec, "", with_label=False)
-            response = self._grpc(self._models.GetModelStatus, request, timeout)
-            reply = json_format.MessageToDict(response, preserving_proto_field_name=True,
-                                              always_print_fields_with_no_presence=True)
-        else:
-            reply = self._rest("GET", self._rest_path(""), None, timeout)
-        return [
-            {
-                "version": int(entry["version"]),
-                "state": entry["state"],
-                "error_code": entry.get("status", {}).get("error_code", "OK"),
-                "error_message": entry.get("status", {}).get("error_message", ""),
-            }
-            for entry in reply["model_version_status"]
-        ]
+        if self._grpc is not None:
+            return self._grpc.status(self._spec(""), self._deadline(timeout))
+        return status_entries(self._rest("GET", self._rest_path(""), None, timeout))
 
     def close(self) -> None:
-        if self.protocol == "grpc":
-            self._channel.close()
-        else:
-            connection = getattr(self._local, "connection", None)
-            if connection is not None:
-                connection.close()
-                self._local.connection = None
+        if self._grpc is not None:
+            self._grpc.close()
+            return
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
 
     def __enter__(self) -> "Client":
         return self
@@ -305,6 +305,13 @@ class Client:
         self.close()
 
     # --- helpers ------------------------------------------------------------------------------------------
+
+    def _deadline(self, timeout: float | None) -> float:
+        return self.timeout if timeout is None else timeout
+
+    def _spec(self, signature_name: str) -> dict:
+        return {"name": self.model_name, "signature_name": signature_name, "version": self.version,
+                "version_label": self.version_label}
 
     def _signature(self, name: str, timeout) -> dict:
         if self._signatures is None or name not in self._signatures:
@@ -323,40 +330,21 @@ class Client:
         if not isinstance(inputs, Mapping):
             if len(signature["inputs"]) != 1:
                 raise ValueError(
-                    f"signature {signature_name or 'serving_default'!r} takes inputs {sorted(signature['inputs'])}: "
+                    f"signature {signature_name or DEFAULT_SIGNATURE!r} takes inputs {sorted(signature['inputs'])}: "
                     "pass a dict {input name: values}"
                 )
             inputs = {next(iter(signature["inputs"])): list(inputs)}
         named = {}
         for alias, value in inputs.items():
             spec = signature["inputs"].get(alias)
-            dtype_enum = types_pb2.DataType.Value(spec["dtype"]) if spec else None
-            if dtype_enum == types_pb2.DT_STRING or _is_text(value):
+            if (spec and spec["dtype"] == "DT_STRING") or _is_text(value):
                 # Texts stay texts even for a numeric input: the server then names the mismatch.
                 named[alias] = _string_array(value)
-            elif dtype_enum is not None:
-                named[alias] = np.asarray(value, dtype=tensors.numpy_dtype(dtype_enum))
+            elif spec is not None:
+                named[alias] = np.asarray(value, dtype=numpy_dtype(spec["dtype"]))
             else:
                 named[alias] = np.asarray(value)
         return named
-
-    def _fill_spec(self, spec, signature_name: str, with_label: bool = True) -> None:
-        spec.name = self.model_name
-        if signature_name:
-            spec.signature_name = signature_name
-        if self.version is not None:
-            spec.version.value = self.version
-        elif self.version_label is not None and with_label:
-            spec.version_label = self.version_label
-
-    def _grpc(self, method, request, timeout):
-        try:
-            return method(request, timeout=self.timeout if timeout is None else timeout)
-        except grpc.RpcError as e:
-            code = e.code()
-            if code == grpc.StatusCode.UNAVAILABLE and "failed to connect" in (e.details() or "").lower():
-                raise ServerUnreachableError("UNAVAILABLE", f"no server at {self.target}: {e.details()}") from e
-            raise _error(code.name if code else "UNKNOWN", e.details() or "") from e
 
     def _rest_path(self, suffix: str) -> str:
         path = "/v1/models/" + urllib.parse.quote(self.model_name, safe="")
@@ -367,21 +355,17 @@ class Client:
         return path + suffix
 
     @staticmethod
-    def _examples_body(features: list[Mapping], signature_name: str) -> dict:
+    def _examples_body(features: list[dict], signature_name: str) -> dict:
         def plain(value):
-            if isinstance(value, bytes):
-                return {"b64": base64.b64encode(value).decode("ascii")}
-            if isinstance(value, (list, tuple, np.ndarray)):
-                return [plain(v) for v in value]
-            return value.item() if isinstance(value, np.generic) else value
+            return {"b64": base64.b64encode(value).decode("ascii")} if isinstance(value, bytes) else value
 
-        body = {"examples": [{k: plain(v) for k, v in f.items()} for f in features]}
+        body = {"examples": [{k: [plain(v) for v in values] for k, values in f.items()} for f in features]}
         if signature_name:
             body["signature_name"] = signature_name
         return body
 
     def _rest(self, method: str, path: str, body, timeout):
-        deadline = self.timeout if timeout is None else timeout
+        deadline = self._deadline(timeout)
         payload = json.dumps(body).encode("utf-8") if body is not None else None
         for attempt in range(2):  # a kept-alive connection the server has closed is retried once
             connection = getattr(self._local, "connection", None)
@@ -396,25 +380,39 @@ class Client:
                 response = connection.getresponse()
                 data = response.read()
                 break
-            except socket.timeout as e:
+            except socket.timeout:
                 self.close()
-                raise DeadlineExceededError("DEADLINE_EXCEEDED", f"no answer within {deadline}s") from e
-            except (ConnectionRefusedError, socket.gaierror) as e:
+                raise DeadlineExceededError("DEADLINE_EXCEEDED", f"no answer from {self.target} within {deadline}s"
+                                            ) from None
+            except socket.gaierror as e:
                 self.close()
-                raise ServerUnreachableError("UNAVAILABLE", f"no server at {self.target}: {e}") from e
+                raise ServerUnreachableError("UNAVAILABLE", f"cannot resolve host {self._host!r}: {e.strerror}"
+                                             ) from None
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as e:
                 self.close()
                 if attempt:
-                    raise ServerUnreachableError("UNAVAILABLE", f"connection to {self.target} lost: {e}") from e
+                    raise ServerUnreachableError(
+                        "UNAVAILABLE", f"{self.target} closed the connection without an HTTP answer "
+                                       f"(is it the gRPC port?): {e}") from None
+            except http.client.HTTPException as e:
+                self.close()
+                raise ServerUnreachableError(
+                    "UNAVAILABLE", f"{self.target} does not speak HTTP/1.1 (is it the gRPC port?): "
+                                   f"{type(e).__name__}") from None
+            except OSError as e:
+                self.close()
+                raise ServerUnreachableError("UNAVAILABLE", f"no server at {self.target}: "
+                                                            f"{e.strerror or e}") from None
         if response.getheader("Connection", "").lower() == "close":
             self.close()
         try:
             reply = json.loads(data)
-        except ValueError as e:
-            raise ServerError("UNKNOWN", f"HTTP {response.status}: {data[:200]!r}", response.status) from e
+        except ValueError:
+            raise ServerError("UNKNOWN", f"HTTP {response.status} from {self.target} is not JSON: {data[:200]!r}",
+                              response.status) from None
         if response.status != 200:
             message = reply.get("error", "") if isinstance(reply, dict) else str(reply)
-            raise _error(_HTTP_CODES.get(response.status, "UNKNOWN"), message, response.status)
+            raise error_for(_HTTP_CODES.get(response.status, "UNKNOWN"), message, response.status)
         return reply
 
 

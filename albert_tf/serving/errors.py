@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 import grpc
@@ -39,6 +40,12 @@ _HTTP_STATUS = {
     grpc.StatusCode.UNAUTHENTICATED: 401,
 }
 _CODE_BY_NUMBER = {code.value[0]: code for code in grpc.StatusCode}
+# The TF runtime appends where an op failed ("\n\t [[{{function_node __inference_f_12}}{{node Reshape}}]]");
+# stock passes that on, but graph internals mean nothing to a client and leak the model's structure.
+_NODE_ANNOTATION = re.compile(r"\s*\[\[(?:\{\{function_node [^}]*\}\})*\{\{node [^}]*\}\}\]\]"
+                              r"|\s*\[\[node [^\]]*\]\]")
+# A SignatureDef's TensorInfo names (graph tensors such as "StatefulPartitionedCall_4:0") in its text form.
+_TENSOR_NAME_LINE = re.compile(r"^[ \t]*name: \"[^\"\n]*\"\n", re.MULTILINE)
 
 
 class ServingError(Exception):
@@ -51,6 +58,7 @@ class ServingError(Exception):
     """
 
     def __init__(self, code: grpc.StatusCode, message: str):
+        message = _NODE_ANNOTATION.sub("", message)
         super().__init__(f"{code.name}: {message}")
         self.code = code
         self.message = message
@@ -188,23 +196,28 @@ def expected_one_output_tensor() -> ServingError:
     return _invalid("Expected one output Tensor.")
 
 
+def _public(signature_text: str) -> str:
+    """A SignatureDef's text as stock prints it, less the graph tensor names."""
+    return _TENSOR_NAME_LINE.sub("", signature_text)
+
+
 def no_classification_inputs(signature_text: str) -> ServingError:
-    return _precondition(f"No classification inputs found in SignatureDef: {signature_text}")
+    return _precondition(f"No classification inputs found in SignatureDef: {_public(signature_text)}")
 
 
 def no_classification_outputs(signature_text: str) -> ServingError:
     return _precondition(
         'Expected classification signature outputs to contain at least one of "classes" or "scores". '
-        f"Signature was: {signature_text}"
+        f"Signature was: {_public(signature_text)}"
     )
 
 
 def no_regression_inputs(signature_text: str) -> ServingError:
-    return _precondition(f"No regression inputs found in SignatureDef: {signature_text}")
+    return _precondition(f"No regression inputs found in SignatureDef: {_public(signature_text)}")
 
 
 def no_regression_outputs(signature_text: str) -> ServingError:
-    return _precondition(f"No regression outputs found in SignatureDef: {signature_text}")
+    return _precondition(f"No regression outputs found in SignatureDef: {_public(signature_text)}")
 
 
 def expected_batch_by_classes_shape(shape_text: str) -> ServingError:
@@ -611,6 +624,10 @@ def request_too_large(size: int, limit: int) -> ServingError:
         grpc.StatusCode.RESOURCE_EXHAUSTED,
         f"Request body of {size} bytes exceeds the maximum request size of {limit} bytes (--max_request_bytes)",
     )
+
+
+def body_incomplete(received: int, declared: int) -> ServingError:
+    return _invalid(f"Request body ended after {received} of the {declared} bytes its Content-Length declares")
 
 
 def length_required() -> ServingError:

@@ -28,6 +28,20 @@ logger = logging.getLogger("albert_tf.serving")
 _COUNTED = {"Predict", "Classify", "Regress", "MultiInference"}
 
 
+class _OneLineDeserializeErrors(logging.Filter):
+    """grpcio logs a request it cannot parse with a traceback; the client already got INTERNAL, as stock's
+    C++ gRPC answers, so one line naming the parse error is all the log needs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and "deserializ" in str(record.msg):
+            record.msg, record.args = f"{record.getMessage()} {record.exc_info[1]}", ()
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+logging.getLogger("grpc._common").addFilter(_OneLineDeserializeErrors())
+
+
 def _address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
 

@@ -24,6 +24,7 @@ import base64
 import binascii
 import json
 import math
+import re
 import struct
 
 import numpy as np
@@ -55,16 +56,55 @@ def parse_body(body: bytes) -> dict:
     """Parse a request body into a JSON object, with TF Serving's error for anything else."""
     if not body:
         raise errors.json_empty_document()
+    # Bytes that are not UTF-8 pass through into strings (rapidjson does not validate the encoding).
     text = body.decode("utf-8", "surrogateescape")
     try:
-        doc = json.loads(text, parse_int=_parse_int)
+        # kParseStopWhenDoneFlag: whatever follows the first complete value is ignored.
+        start = len(text) - len(text.lstrip(_JSON_WHITESPACE))
+        doc, _ = _DECODER.raw_decode(text, start)
     except json.JSONDecodeError as e:
-        raise errors.json_parse_error(_rapidjson_reason(e, text), len(text[: e.pos].encode("utf-8", "surrogateescape")))
-    except RecursionError as e:
-        raise errors.json_parse_error("Terminate parsing due to Handler error.", 0) from e
+        raise errors.json_parse_error(_rapidjson_reason(e, text), _byte_offset(text, e.pos)) from None
+    except RecursionError:
+        raise errors.json_parse_error("Terminate parsing due to Handler error.", 0) from None
+    if "\\u" in text:
+        _check_surrogates(text)
     if not isinstance(doc, dict):
         raise errors.json_format_error(json_text(doc), "Is not object")
     return doc
+
+
+_JSON_WHITESPACE = " \t\n\r"
+_DECODER = json.JSONDecoder(parse_int=_parse_int)
+# One escape sequence; scanning these left to right keeps "\\\\" from starting a false "\\u".
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
+
+
+def _byte_offset(text: str, pos: int) -> int:
+    return len(text[:pos].encode("utf-8", "surrogateescape"))
+
+
+def _check_surrogates(text: str) -> None:
+    """rapidjson's kParseErrorStringUnicodeSurrogateInvalid: a \\uD800-\\uDBFF escape must be followed by a
+    \\uDC00-\\uDFFF one, and a low one never stands alone (Python would keep both as lone surrogates, which
+    no UTF-8 encoder accepts). The offset is the backslash of the offending escape, as rapidjson reports it."""
+    pending = None  # (start, end) of a high surrogate escape waiting for its low half
+    for match in _ESCAPE.finditer(text):
+        escape = match.group(1)
+        code = int(escape[1:], 16) if escape[0] == "u" and len(escape) == 5 else None
+        if pending is not None:
+            if code is None or not 0xDC00 <= code <= 0xDFFF or match.start() != pending[1]:
+                break
+            pending = None
+            continue
+        if code is not None and 0xD800 <= code <= 0xDBFF:
+            pending = (match.start(), match.end())
+        elif code is not None and 0xDC00 <= code <= 0xDFFF:
+            pending = (match.start(), None)
+            break
+    else:
+        if pending is None:
+            return
+    raise errors.json_parse_error("The surrogate pair in string is invalid.", _byte_offset(text, pending[0]))
 
 
 def _rapidjson_reason(error: json.JSONDecodeError, text: str) -> str:
@@ -82,8 +122,6 @@ def _rapidjson_reason(error: json.JSONDecodeError, text: str) -> str:
         if _innermost_container(text, error.pos) == "{":
             return "Missing a comma or '}' after an object member."
         return "Missing a comma or ']' after an array element."
-    if message.startswith("Extra data"):
-        return "The document root must not be followed by other values."
     if message.startswith("Unterminated string"):
         return "Missing a closing quotation mark in string."
     if message.startswith("Invalid \\uXXXX"):

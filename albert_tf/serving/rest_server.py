@@ -139,6 +139,11 @@ class _TooLarge(Exception):
         self.size = size
 
 
+class _Incomplete(Exception):
+    def __init__(self, received: int, declared: int):
+        self.received, self.declared = received, declared
+
+
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, so clients reuse connections
     # Headers and body are separate writes; without TCP_NODELAY, Nagle + the client's delayed ACK add ~40 ms.
@@ -185,9 +190,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._reply(error.http_status, rest_json.error_json(error.message))
             server.metrics.observe("Unknown", "REST", "", error.code.name, (time.perf_counter() - started) * 1e6)
             return
-        except ValueError:
+        except (ValueError, _Incomplete) as e:
             self.close_connection = True
-            error = errors.length_required()
+            error = (errors.body_incomplete(e.received, e.declared) if isinstance(e, _Incomplete)
+                     else errors.length_required())
             self._reply(error.http_status, rest_json.error_json(error.message))
             return
         try:
@@ -224,7 +230,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             raise ValueError(length)
         if length > limit:
             raise _TooLarge(length)
-        return self.rfile.read(length) if length else b""
+        body = self.rfile.read(length) if length else b""
+        if len(body) < length:  # the client closed its side early: never run a truncated request
+            raise _Incomplete(len(body), length)
+        return body
 
     def _discard_body(self) -> None:
         length = int(self.headers.get("Content-Length", "0") or 0)
@@ -234,7 +243,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _reply(self, status: int, payload: str, content_type: str = "application/json") -> None:
-        data = payload.encode("utf-8", "surrogateescape")
+        # Bytes of the request that were not UTF-8 go back as they came (surrogateescape); nothing else may
+        # make a reply fail, so any other unencodable character is escaped.
+        try:
+            data = payload.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            data = payload.encode("utf-8", "backslashreplace")
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
