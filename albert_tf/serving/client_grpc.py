@@ -29,9 +29,22 @@ from tensorflow_serving.apis import (
 from albert_tf.serving import tensors
 from albert_tf.serving.client import ServerUnreachableError, error_for, status_entries
 
-# What grpc says when nothing usable answers at the address (no listener, DNS failure, an HTTP/1 server).
-_UNREACHABLE_HINTS = ("failed to connect", "dns resolution failed", "connection refused", "http1",
-                      "socket closed", "connect failed", "name resolution", "no address", "trying to connect")
+# What grpc's UNAVAILABLE details say when nothing usable answers at the address -> a plain reason.
+_UNREACHABLE = (
+    (("connection refused",), "no server at {target}: connection refused"),
+    (("http/2", "http1", "settings frame"), "{target} does not speak gRPC (is it the REST port?)"),
+    (("resolv", "dns", "domain name not found", "name or service not known"), "cannot resolve the host of {target}"),
+    (("failed to connect", "connect failed", "socket closed", "trying to connect"),
+     "no gRPC server answered at {target}"),
+)
+
+
+def _unreachable_reason(target: str, details: str) -> str | None:
+    lowered = details.lower()
+    for hints, reason in _UNREACHABLE:
+        if any(hint in lowered for hint in hints):
+            return reason.format(target=target)
+    return None
 
 
 def _example(features) -> example_pb2.Example:
@@ -131,11 +144,9 @@ class GrpcTransport:
             return method(request, timeout=timeout)
         except grpc.RpcError as e:
             code, details = e.code(), e.details() or ""
-            if code == grpc.StatusCode.UNAVAILABLE and any(h in details.lower() for h in _UNREACHABLE_HINTS):
-                reason = details.splitlines()[0][:300]
-                raise ServerUnreachableError(
-                    "UNAVAILABLE", f"no gRPC server answered at {self.target} (is it the REST port?): {reason}"
-                ) from None
+            reason = _unreachable_reason(self.target, details) if code == grpc.StatusCode.UNAVAILABLE else None
+            if reason:
+                raise ServerUnreachableError("UNAVAILABLE", reason) from None
             if code == grpc.StatusCode.DEADLINE_EXCEEDED:
                 raise error_for("DEADLINE_EXCEEDED", f"no answer from {self.target} within {timeout}s") from None
             raise error_for(code.name if code else "UNKNOWN", details) from None
