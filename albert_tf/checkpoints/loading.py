@@ -19,7 +19,7 @@ import numpy as np
 
 from albert_tf.checkpoints import formats
 from albert_tf.checkpoints.names import WeightEntry, entries_by_pt_name, weight_table
-from albert_tf.checkpoints.resolve import read_tf1_config, resolve_checkpoint
+from albert_tf.checkpoints.resolve import read_tf1_config, resolve_checkpoint, with_subfolder
 from albert_tf.modeling.config import AlbertConfig
 
 logger = logging.getLogger("albert_tf")
@@ -79,7 +79,7 @@ def assign_weights(model, state: dict[str, np.ndarray], *, source: str, ignore_m
             "Some weights of %s were not in %s and are newly initialized: %s. Train the model on a downstream task "
             "before using it for predictions.", type(model).__name__, source, ", ".join(new))
     if mismatched:
-        logger.warning("Some weights of %s had other shapes in %s and are newly initialized: %s",
+        logger.warning("Some weights of %s were newly initialized because the shapes did not match in %s: %s",
                        type(model).__name__, source, "; ".join(mismatched))
     if unexpected:
         logger.info("%s ignored weights of %s it does not use: %s", type(model).__name__, source,
@@ -88,9 +88,13 @@ def assign_weights(model, state: dict[str, np.ndarray], *, source: str, ignore_m
 
 
 def load_pretrained(cls, name_or_path, *, config: AlbertConfig | None = None, ignore_mismatched_sizes: bool = False,
-                    **overrides):
-    """Builds `cls` from the checkpoint's config (plus `overrides`) and loads its weights."""
-    resolved = resolve_checkpoint(name_or_path)
+                    subfolder: str = "", **overrides):
+    """Builds `cls` from the checkpoint's config (plus `overrides`) and loads its weights.
+
+    Returns `(model, info)`, `info` as `assign_weights` returns it. `subfolder` is a directory inside
+    `name_or_path` (local or a hub id).
+    """
+    resolved = resolve_checkpoint(with_subfolder(name_or_path, subfolder))
     if config is None:
         if resolved.format == "tf1" and resolved.config_path.endswith("albert_config.json"):
             config = read_tf1_config(resolved.config_path, **overrides)
@@ -113,5 +117,6 @@ def load_pretrained(cls, name_or_path, *, config: AlbertConfig | None = None, ig
     else:
         state = read_pt_state(resolved)
         source = resolved.weights_path
-    assign_weights(model, state, source=source, ignore_mismatched_sizes=ignore_mismatched_sizes, entries=entries)
-    return model
+    info = assign_weights(model, state, source=source, ignore_mismatched_sizes=ignore_mismatched_sizes,
+                          entries=entries)
+    return model, info

@@ -122,8 +122,14 @@ def read_tf1_config(path: str, **overrides) -> AlbertConfig:
     return AlbertConfig.from_dict(values, **overrides)
 
 
-def resolve_config(name_or_path: str | os.PathLike, **overrides) -> AlbertConfig:
+def with_subfolder(name_or_path: str | os.PathLike, subfolder: str = "") -> str:
+    """HF's `subfolder=`: a directory inside a local model directory or a hub repository."""
     path = os.fspath(name_or_path)
+    return os.path.join(resolve_directory(path), subfolder) if subfolder else path
+
+
+def resolve_config(name_or_path: str | os.PathLike, subfolder: str = "", **overrides) -> AlbertConfig:
+    path = with_subfolder(name_or_path, subfolder)
     if os.path.isfile(path):
         if os.path.basename(path) == TF1_CONFIG_NAME:
             return read_tf1_config(path, **overrides)

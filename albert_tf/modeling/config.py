@@ -44,14 +44,23 @@ _ALBERT_DEFAULTS: dict[str, Any] = {
     "eos_token_id": 3,
 }
 
-# Fields every HF PretrainedConfig carries that matter to ALBERT users.
+# Fields every HF PretrainedConfig carries (transformers 4.x `PretrainedConfig.__init__`), with HF's defaults.
+# albert_tf reads `output_*`, `return_dict`/`torchscript` and `tf_legacy_loss`; the rest (generation, pruning,
+# encoder-decoder switches) are kept and written back so a config.json round trip through albert_tf loses nothing.
 _COMMON_DEFAULTS: dict[str, Any] = {
-    "output_attentions": False,
-    "output_hidden_states": False,
-    "use_return_dict": True,
-    "tf_legacy_loss": False,
-    "architectures": None,
-    "problem_type": None,
+    "return_dict": True, "output_hidden_states": False, "output_attentions": False, "torchscript": False,
+    "dtype": None, "use_bfloat16": False, "tf_legacy_loss": False, "pruned_heads": {},
+    "tie_word_embeddings": True, "chunk_size_feed_forward": 0, "is_encoder_decoder": False, "is_decoder": False,
+    "cross_attention_hidden_size": None, "add_cross_attention": False, "tie_encoder_decoder": False,
+    "architectures": None, "finetuning_task": None, "task_specific_params": None, "problem_type": None,
+    "tokenizer_class": None, "prefix": None, "sep_token_id": None, "decoder_start_token_id": None,
+    "max_length": 20, "min_length": 0, "do_sample": False, "early_stopping": False, "num_beams": 1,
+    "num_beam_groups": 1, "diversity_penalty": 0.0, "temperature": 1.0, "top_k": 50, "top_p": 1.0,
+    "typical_p": 1.0, "repetition_penalty": 1.0, "length_penalty": 1.0, "no_repeat_ngram_size": 0,
+    "encoder_no_repeat_ngram_size": 0, "bad_words_ids": None, "num_return_sequences": 1, "output_scores": False,
+    "return_dict_in_generate": False, "forced_bos_token_id": None, "forced_eos_token_id": None,
+    "remove_invalid_values": False, "exponential_decay_length_penalty": None, "suppress_tokens": None,
+    "begin_suppress_tokens": None,
 }
 
 _SHAPES = {
@@ -93,15 +102,26 @@ PRESETS: dict[str, dict[str, Any]] = {
 class AlbertConfig:
     """Configuration of an ALBERT model, field for field compatible with HF's config.json.
 
-    Unknown fields found in a config.json are kept and written back, so a round trip loses nothing.
+    As in HF, construction accepts any values (and unknown fields, which are kept and written back); a
+    config that cannot describe an ALBERT is an error, naming the field, when a model is built from it
+    (`validate()`).
 
     Args:
-        **kwargs: any HF ALBERT config field; missing ones take HF's defaults. `id2label`
-            (keys may be strings, as in JSON), `label2id` and `num_labels` follow HF's rules:
-            `num_labels` defaults to 2, and `id2label` wins when both are given.
+        **kwargs: any HF ALBERT config field; missing ones take HF's defaults. `id2label` (keys may be
+            strings, as in JSON), `label2id` and `num_labels` follow HF's rules: `num_labels` defaults to 2,
+            `id2label` wins over `label2id`. Unlike HF, the three stay consistent: setting `id2label` or
+            `label2id` updates the other, setting `num_labels` to another count resets both.
+
+    Example:
+        >>> config = AlbertConfig(num_labels=3)
+        >>> config.id2label = {0: "neg", 1: "neu", 2: "pos"}
+        >>> config.label2id["pos"], config.num_labels
+        (2, 3)
     """
 
     model_type = "albert"
+    sub_configs: dict = {}  # HF: nested configs of composite models; ALBERT has none
+    has_no_defaults_at_init = False
 
     def __init__(self, **kwargs: Any) -> None:
         values = dict(_ALBERT_DEFAULTS)
@@ -110,35 +130,55 @@ class AlbertConfig:
         label2id = kwargs.pop("label2id", None)
         num_labels = kwargs.pop("num_labels", None)
         kwargs.pop("model_type", None)
-        if "return_dict" in kwargs:
-            kwargs["use_return_dict"] = kwargs.pop("return_dict")
+        if "use_return_dict" in kwargs:  # written by albert_tf 0.1's config.json
+            kwargs.setdefault("return_dict", kwargs.pop("use_return_dict"))
         values.update(kwargs)
         for key, value in values.items():
             setattr(self, key, value)
 
         if id2label is not None:
-            self.id2label = {int(k): str(v) for k, v in dict(id2label).items()}
-        elif num_labels is not None:
-            self.id2label = {i: f"LABEL_{i}" for i in range(int(num_labels))}
+            self.id2label = id2label
+            if label2id is not None:
+                self.__dict__["label2id"] = dict(label2id)  # HF keeps a given label2id as it is
         elif label2id is not None:
-            self.id2label = {int(v): str(k) for k, v in dict(label2id).items()}
+            self.label2id = label2id
         else:
-            self.id2label = {0: "LABEL_0", 1: "LABEL_1"}
+            self.num_labels = 2 if num_labels is None else num_labels
         if num_labels is not None and int(num_labels) != len(self.id2label):
             # HF resets the label maps when num_labels disagrees with id2label.
-            self.id2label = {i: f"LABEL_{i}" for i in range(int(num_labels))}
-        self.label2id = {v: k for k, v in self.id2label.items()}
-        self.validate()
+            self.num_labels = num_labels
 
     # -- derived values -------------------------------------------------------------------------
+    @property
+    def id2label(self) -> dict[int, str]:
+        return self.__dict__["id2label"]
+
+    @id2label.setter
+    def id2label(self, value) -> None:
+        self.__dict__["id2label"] = {int(k): str(v) for k, v in dict(value).items()}
+        self.__dict__["label2id"] = {v: k for k, v in self.__dict__["id2label"].items()}
+
+    @property
+    def label2id(self) -> dict[str, int]:
+        return self.__dict__["label2id"]
+
+    @label2id.setter
+    def label2id(self, value) -> None:
+        self.id2label = {int(v): str(k) for k, v in dict(value).items()}
+
     @property
     def num_labels(self) -> int:
         return len(self.id2label)
 
     @num_labels.setter
     def num_labels(self, value: int) -> None:
-        self.id2label = {i: f"LABEL_{i}" for i in range(int(value))}
-        self.label2id = {v: k for k, v in self.id2label.items()}
+        if "id2label" not in self.__dict__ or len(self.id2label) != int(value):
+            self.id2label = {i: f"LABEL_{i}" for i in range(int(value))}
+
+    @property
+    def use_return_dict(self) -> bool:
+        """HF's rule: outputs are ModelOutputs unless `return_dict=False` (or `torchscript=True`)."""
+        return bool(self.return_dict) and not self.torchscript
 
     @property
     def head_dim(self) -> int:
@@ -180,23 +220,42 @@ class AlbertConfig:
         out = {k: copy.deepcopy(v) for k, v in self.__dict__.items() if not k.startswith("_")}
         out["id2label"] = {str(k): v for k, v in self.id2label.items()}
         out["label2id"] = dict(self.label2id)
-        out["return_dict"] = out.pop("use_return_dict")
         out["model_type"] = self.model_type
         return dict(sorted(out.items()))
 
     @classmethod
     def from_dict(cls, values: dict[str, Any], **overrides: Any) -> "AlbertConfig":
+        """HF's `from_dict(config_dict, **kwargs)`: `kwargs` override fields of the dict."""
         merged = dict(values)
         merged.update(overrides)
         return cls(**merged)
 
-    def to_json_string(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+    def to_json_string(self, use_diff: bool = False) -> str:
+        """config.json text. `use_diff=True` keeps only fields that differ from a default AlbertConfig."""
+        values = self.to_dict()
+        if use_diff:
+            defaults = AlbertConfig().to_dict()
+            values = {k: v for k, v in values.items() if k == "model_type" or k not in defaults or defaults[k] != v}
+        return json.dumps(values, indent=2, sort_keys=True) + "\n"
 
-    def save_pretrained(self, directory: str | os.PathLike) -> str:
-        """Writes `config.json` into `directory` atomically; returns the file path."""
-        os.makedirs(directory, exist_ok=True)
-        path = os.path.join(directory, CONFIG_NAME)
+    def to_json_file(self, json_file_path: str | os.PathLike, use_diff: bool = False) -> None:
+        """Writes `to_json_string()` to `json_file_path` atomically."""
+        atomic_write_text(json_file_path, self.to_json_string(use_diff=use_diff))
+
+    def save_pretrained(self, save_directory: str | os.PathLike, **kwargs: Any) -> str:
+        """Writes `config.json` into `save_directory` atomically; returns the file path.
+
+        HF's `push_to_hub` keyword is accepted only as False: albert_tf never uploads from here.
+        """
+        if kwargs.pop("push_to_hub", False):
+            raise ValueError("AlbertConfig.save_pretrained(push_to_hub=True): push the model, not the config, "
+                             "with model.save_pretrained(..., push_to_hub=True)")
+        if kwargs:
+            raise TypeError(f"AlbertConfig.save_pretrained got unexpected keyword(s): {', '.join(sorted(kwargs))}")
+        if os.path.isfile(save_directory):
+            raise OSError(f"{save_directory} is a file; save_pretrained needs a directory")
+        os.makedirs(save_directory, exist_ok=True)
+        path = os.path.join(save_directory, CONFIG_NAME)
         atomic_write_text(path, self.to_json_string())
         return path
 
@@ -223,11 +282,15 @@ class AlbertConfig:
         return cls.from_dict(PRESETS[key], **overrides)
 
     @classmethod
-    def from_pretrained(cls, name_or_path: str | os.PathLike, **overrides: Any) -> "AlbertConfig":
-        """Reads config.json (or a google-research albert_config.json) from a directory, a file or a preset."""
+    def from_pretrained(cls, name_or_path: str | os.PathLike, subfolder: str = "",
+                        **overrides: Any) -> "AlbertConfig":
+        """Reads config.json (or a google-research albert_config.json) from a directory, a file or a preset.
+
+        `subfolder` is a directory inside `name_or_path` (a local directory or a hub id), as in HF.
+        """
         from albert_tf.checkpoints.resolve import resolve_config
 
-        return resolve_config(name_or_path, **overrides)
+        return resolve_config(name_or_path, subfolder=subfolder, **overrides)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, AlbertConfig) and self.to_dict() == other.to_dict()

@@ -22,6 +22,7 @@ keys in the features (`labels`, `start_positions`/`end_positions`, `sentence_ord
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import re
@@ -35,6 +36,7 @@ from keras import ops
 from albert_tf.modeling import losses
 from albert_tf.modeling.backbone import AlbertMainLayer
 from albert_tf.modeling.config import AlbertConfig
+from albert_tf.modeling.hf_api import HFModelAPI
 from albert_tf.modeling.layers._base import initializer
 from albert_tf.modeling.layers.heads import AlbertMLMHead, AlbertSOPHead
 from albert_tf.modeling.outputs import (
@@ -50,9 +52,15 @@ from albert_tf.modeling.outputs import (
 
 logger = logging.getLogger(__name__)
 
-# Positional order of HF's TF `call` arguments, used when inputs come as a list or tuple.
+# HF's TF `call` arguments (the head's label arguments follow them).
 _MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids", "position_ids", "head_mask", "inputs_embeds")
 _FLAGS = ("output_attentions", "output_hidden_states", "return_dict")
+# HF's name for the main layer class (test suites and user code look it up by this name).
+TFAlbertMainLayer = AlbertMainLayer
+# from_pretrained keywords of HF that concern finding files, not the config: accepted, and what they ask
+# for is done by albert_tf's loader anyway (formats are detected, nothing is cached beyond the hub's own).
+_LOADING_KWARGS_DONE_ANYWAY = ("from_pt", "from_tf", "use_safetensors", "cache_dir", "local_files_only",
+                               "revision", "token", "force_download", "trust_remote_code", "_from_auto")
 
 
 def _to_tensor(value):
@@ -65,8 +73,11 @@ def _to_tensor(value):
     return ops.convert_to_tensor(value)
 
 
-class AlbertPreTrainedModel(keras.Model):
-    """Shared input handling, losses, Keras training hooks and weight I/O for the ALBERT models."""
+class AlbertPreTrainedModel(HFModelAPI, keras.Model):
+    """Shared input handling, losses, Keras training hooks and weight I/O for the ALBERT models.
+
+    HF's TFPreTrainedModel API (embeddings, resizing, signatures, serving, datasets) comes from HFModelAPI.
+    """
 
     # Label argument names this head accepts, in HF's naming.
     label_names: tuple[str, ...] = ("labels",)
@@ -104,18 +115,30 @@ class AlbertPreTrainedModel(keras.Model):
                 "dtype": keras.saving.serialize_keras_object(self.dtype_policy)}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config, **kwargs):
+        """A fresh model from an AlbertConfig or an HF config dict (HF), or from `get_config()` (Keras)."""
+        if isinstance(config, AlbertConfig):
+            return cls(config, **kwargs)
         config = dict(config)
+        if not isinstance(config.get("config"), (dict, AlbertConfig)):
+            return cls(AlbertConfig.from_dict(config), **kwargs)
         dtype = config.pop("dtype", None)
         if isinstance(dtype, dict):
             dtype = keras.saving.deserialize_keras_object(dtype)
-        return cls(AlbertConfig.from_dict(config.pop("config")), dtype=dtype, **config)
+        inner = config.pop("config")
+        inner = inner if isinstance(inner, AlbertConfig) else AlbertConfig.from_dict(inner)
+        return cls(inner, dtype=dtype, **config, **kwargs)
 
     # -- inputs -------------------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        # Keras accepts only plain dicts positionally; HF users pass BatchEncoding (a UserDict) there.
-        if args and isinstance(args[0], Mapping) and not isinstance(args[0], dict):
-            args = (dict(args[0]),) + args[1:]
+        # Keras accepts only plain dicts of tensors positionally; HF users pass BatchEncoding (a UserDict)
+        # there, with flags such as output_attentions=True inside (HF's input processing honours them).
+        if args and isinstance(args[0], Mapping):
+            inputs = dict(args[0])
+            for key in _FLAGS + ("training",):
+                if key in inputs and (inputs[key] is None or isinstance(inputs[key], (bool, np.bool_))):
+                    kwargs.setdefault(key, inputs.pop(key))
+            args = (inputs,) + args[1:]
         return super().__call__(*args, **kwargs)
 
     def _parse_inputs(self, input_ids, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -124,11 +147,13 @@ class AlbertPreTrainedModel(keras.Model):
         if isinstance(input_ids, Mapping):
             values.update(input_ids)
         elif isinstance(input_ids, (list, tuple)) and input_ids and all(
-            v is None or hasattr(v, "shape") for v in input_ids
+            v is None or hasattr(v, "shape") or isinstance(v, bool) for v in input_ids
         ):
-            if len(input_ids) > len(_MODEL_INPUTS):
-                raise ValueError(f"At most {len(_MODEL_INPUTS)} positional inputs ({_MODEL_INPUTS}); got {len(input_ids)}")
-            values.update(zip(_MODEL_INPUTS, input_ids))
+            # HF's rule: a list/tuple holds the call's arguments in the order of its signature.
+            order = [n for n in inspect.signature(self.call).parameters if n not in ("training", "kwargs")]
+            if len(input_ids) > len(order):
+                raise ValueError(f"At most {len(order)} positional inputs ({', '.join(order)}); got {len(input_ids)}")
+            values.update((k, v) for k, v in zip(order, input_ids) if v is not None)
         else:
             values["input_ids"] = input_ids
         for key, value in kwargs.items():
@@ -199,8 +224,12 @@ class AlbertPreTrainedModel(keras.Model):
         return output if return_dict else output.to_tuple()
 
     # -- losses and Keras training hooks -----------------------------------------------------------
-    def hf_compute_loss(self, labels: dict[str, Any], output: Mapping):
-        """HF's loss for this head, from label tensors keyed by HF's argument names."""
+    def hf_compute_loss(self, labels: dict[str, Any], output: Mapping, sample_weight=None):
+        """HF's loss for this head, from label tensors keyed by HF's argument names.
+
+        `sample_weight` ([batch]) multiplies each example's loss (each of its tokens' losses for the
+        token-averaged heads); the average is then taken over the same examples or tokens as without it.
+        """
         raise NotImplementedError(f"{type(self).__name__} has no built-in loss; use compile(loss=...)")
 
     def _labels_from_y(self, y) -> dict[str, Any]:
@@ -210,19 +239,39 @@ class AlbertPreTrainedModel(keras.Model):
             return dict(zip(self.label_names, y))
         return {self.label_names[0]: y}
 
+    def _gather_labels(self, x, y) -> dict[str, Any]:
+        """Labels from y, plus those of this head's labels that ride in the features x (y wins)."""
+        labels = {k: x[k] for k in self.label_names if isinstance(x, Mapping) and k in x}
+        labels.update(self._labels_from_y(y))
+        return labels
+
     def _primary(self, y_pred):
         keys = [k for k in self.primary_outputs if k in y_pred]
         return y_pred[keys[0]] if len(keys) == 1 else tuple(y_pred[k] for k in keys)
 
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs):
+        """Keras `compile`. As with HF's models under Keras 2, a flat `metrics` list on a two-output head
+        (pre-training, question answering) is applied to each output, reported as `<output>_<metric>`."""
+        flat = isinstance(metrics, (list, tuple)) and not any(isinstance(m, (list, tuple, dict)) for m in metrics)
+        if metrics and flat and len(self.primary_outputs) > 1:
+            metrics = {name: [_fresh_metric(m) for m in metrics] for name in self.primary_outputs}
+        self._metrics_by_output = isinstance(metrics, dict)
+        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
+
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The Keras loss if compiled with one, else HF's loss of this head (see `hf_compute_loss`).
+
+        With the HF loss, `sample_weight` (and Keras' `class_weight`, which arrives as one) is applied per
+        example: `fit(ds, sample_weight=w)` weights example i's loss by w[i]. (HF's TF models under Keras 2
+        passed it to a dummy Keras loss over the already-reduced loss; per example is what the name says.)
+        """
         if self._compile_loss is not None:
             return super().compute_loss(x, y, self._primary(y_pred), sample_weight, training=training)
-        if sample_weight is not None:
-            raise ValueError(
-                "sample_weight/class_weight need a Keras loss: compile(loss=...). The built-in HF loss has no weights."
-            )
+        sample_weight = _per_example(sample_weight)
+        if y is None and sample_weight is not None and isinstance(x, Mapping):
+            y = {k: x[k] for k in self.label_names if k in x} or None
         if y is not None:
-            loss = self.hf_compute_loss(self._labels_from_y(y), y_pred)
+            loss = self.hf_compute_loss(self._gather_labels(x, y), y_pred, sample_weight=sample_weight)
         elif "loss" in y_pred:
             loss = y_pred["loss"]
         else:
@@ -236,30 +285,91 @@ class AlbertPreTrainedModel(keras.Model):
         return _scale_for_replicas(total)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        sample_weight = _per_example(sample_weight)
         if y is None and isinstance(x, Mapping):
-            present = [x[k] for k in self.label_names if k in x]
-            y = present[0] if len(present) == 1 else (tuple(present) if present else None)
-        return super().compute_metrics(x, y, self._primary(y_pred), sample_weight)
+            y = {k: x[k] for k in self.label_names if k in x} or None
+        if y is None or not self.label_names:
+            return super().compute_metrics(x, y, self._primary(y_pred), sample_weight)
+        labels = self._gather_labels(x, y)
+        if len(self.primary_outputs) == 1:
+            return super().compute_metrics(x, labels.get(self.label_names[0]), self._primary(y_pred), sample_weight)
+        # Two outputs: labels pair with outputs by position (labels -> prediction_logits, ...).
+        by_output = {out: labels[lab] for lab, out in zip(self.label_names, self.primary_outputs) if lab in labels}
+        if getattr(self, "_metrics_by_output", False):
+            weights = None if sample_weight is None else {k: sample_weight for k in by_output}
+            return super().compute_metrics(x, by_output, {k: y_pred[k] for k in by_output}, weights)
+        return super().compute_metrics(x, tuple(by_output.values()), self._primary(y_pred), sample_weight)
 
     # -- weights I/O --------------------------------------------------------------------------------
     @classmethod
-    def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike, *, config: AlbertConfig | None = None,
-                        **kwargs):
-        """Loads HF (model.safetensors, tf_model.h5, pytorch_model.bin) or google-research TF1 weights.
+    def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike, *model_args,
+                        config: AlbertConfig | None = None, subfolder: str = "", output_loading_info: bool = False,
+                        ignore_mismatched_sizes: bool = False, **kwargs):
+        """Loads HF (model.safetensors(.index.json), tf_model.h5, pytorch_model.bin) or google-research TF1 weights.
 
-        `kwargs` override config fields (e.g. `num_labels=3`, `output_hidden_states=True`).
+        `kwargs` override config fields (e.g. `num_labels=3`, `output_hidden_states=True`); `subfolder` is a
+        directory inside the model directory or hub repository; `output_loading_info=True` also returns
+        `{"missing_keys", "unexpected_keys", "mismatched_keys"}`. Formats are detected, so HF's `from_pt`,
+        `use_safetensors`, `cache_dir`, ... are accepted and need nothing more.
         See `albert_tf.checkpoints.load_pretrained` for the resolution rules.
+
+        Example:
+            >>> model = TFAlbertModel.from_pretrained("path/to/repo", subfolder="albert")  # doctest: +SKIP
         """
         from albert_tf.checkpoints.loading import load_pretrained
 
-        return load_pretrained(cls, pretrained_model_name_or_path, config=config, **kwargs)
+        if model_args:
+            raise TypeError(f"{cls.__name__}.from_pretrained takes no positional model arguments after the path")
+        for key in _LOADING_KWARGS_DONE_ANYWAY:
+            kwargs.pop(key, None)
+        model, info = load_pretrained(cls, pretrained_model_name_or_path, config=config, subfolder=subfolder,
+                                      ignore_mismatched_sizes=ignore_mismatched_sizes, **kwargs)
+        if output_loading_info:
+            return model, {"missing_keys": info["new"], "unexpected_keys": info["unexpected"],
+                           "mismatched_keys": info["mismatched"], "error_msgs": []}
+        return model
 
-    def save_pretrained(self, save_directory: str | os.PathLike, weights_format: str = "safetensors") -> str:
-        """Writes config.json + model.safetensors (HF PyTorch names) — or `tf_model.h5` (HF TF names) with
-        `weights_format="h5"`, or both with `"both"`. Files are written atomically."""
+    def save_pretrained(self, save_directory: str | os.PathLike, saved_model: bool = False, version: int = 1,
+                        push_to_hub: bool = False, signatures=None, max_shard_size: int | str = "10GB",
+                        create_pr: bool = False, safe_serialization: bool | None = None, token=None,
+                        weights_format: str | None = None, **kwargs) -> str:
+        """HF's `save_pretrained`: config.json + weights, written atomically; returns the directory.
+
+        - weights: `model.safetensors` in HF PyTorch naming by default (HF's TF and PyTorch classes both read
+          it); `safe_serialization=False` (HF TF's default) or `weights_format="h5"` writes HF's
+          `tf_model.h5`, `weights_format="both"` both.
+        - `max_shard_size` (bytes or "200MB"): larger safetensors weights are split into
+          `model-0000i-of-0000n.safetensors` + `model.safetensors.index.json`, as HF does.
+        - `saved_model=True` also exports a TF SavedModel of `serving` to `saved_model/<version>`; an existing
+          version is never overwritten (pass another `version`).
+        - `push_to_hub=True` then uploads the directory with huggingface_hub (`repo_id=`, `commit_message=`,
+          `private=`, `token=`, `create_pr=`).
+        """
         from albert_tf.checkpoints.saving import save_pretrained
 
-        return save_pretrained(self, save_directory, weights_format=weights_format)
+        if weights_format is None:
+            weights_format = "h5" if safe_serialization is False else "safetensors"
+        return save_pretrained(
+            self, save_directory, weights_format=weights_format, max_shard_size=max_shard_size,
+            saved_model=saved_model, version=version, signatures=signatures, push_to_hub=push_to_hub,
+            hub_options=dict(kwargs, create_pr=create_pr, token=token),
+        )
+
+
+def _per_example(sample_weight):
+    """Keras copies `fit(sample_weight=w)` into y's structure ({"labels": w}, (w, w)); the weights are one."""
+    if isinstance(sample_weight, Mapping):
+        return next(iter(sample_weight.values()), None)
+    if isinstance(sample_weight, (list, tuple)):
+        return sample_weight[0] if sample_weight else None
+    return sample_weight
+
+
+def _fresh_metric(metric):
+    """A new metric object like `metric` (one per output; Keras metrics hold state)."""
+    if isinstance(metric, keras.metrics.Metric):
+        return type(metric).from_config(metric.get_config())
+    return metric
 
 
 def _scale_for_replicas(loss):
@@ -334,19 +444,20 @@ class TFAlbertForPreTraining(AlbertPreTrainedModel):
         sop_logits = self.sop_classifier(out["pooler_output"], training=training)
         result = AlbertForPreTrainingOutput(
             prediction_logits=prediction_logits, sop_logits=sop_logits,
-            hidden_states=out["hidden_states"], attentions=out["attentions"],
+            hidden_states=out.get("hidden_states"), attentions=out.get("attentions"),
         )
         if v["labels"] is not None and v["sentence_order_label"] is not None:
             result["loss"] = self.hf_compute_loss(v, result)
             result = AlbertForPreTrainingOutput(**result)  # restore field order: loss first
         return self._finish(result, v["return_dict"])
 
-    def hf_compute_loss(self, labels, output):
+    def hf_compute_loss(self, labels, output, sample_weight=None):
         missing = [k for k in self.label_names if labels.get(k) is None]
         if missing:
             raise ValueError(f"TFAlbertForPreTraining's loss needs both labels; missing: {missing}")
         return losses.pretraining_loss(
-            labels["labels"], labels["sentence_order_label"], output["prediction_logits"], output["sop_logits"]
+            labels["labels"], labels["sentence_order_label"], output["prediction_logits"], output["sop_logits"],
+            sample_weight,
         )
 
 
@@ -373,11 +484,11 @@ class TFAlbertForMaskedLM(AlbertPreTrainedModel):
         logits = self.predictions(out["last_hidden_state"], self.albert.embeddings.word_embeddings.embeddings)
         loss = None if v["labels"] is None else losses.masked_lm_loss(v["labels"], logits)
         return self._finish(MaskedLMOutput(
-            loss=loss, logits=logits, hidden_states=out["hidden_states"], attentions=out["attentions"]
+            loss=loss, logits=logits, hidden_states=out.get("hidden_states"), attentions=out.get("attentions")
         ), v["return_dict"])
 
-    def hf_compute_loss(self, labels, output):
-        return losses.masked_lm_loss(labels["labels"], output["logits"])
+    def hf_compute_loss(self, labels, output, sample_weight=None):
+        return losses.masked_lm_loss(labels["labels"], output["logits"], sample_weight)
 
 
 class _ClassifierHead(AlbertPreTrainedModel):
@@ -420,11 +531,11 @@ class TFAlbertForSequenceClassification(_ClassifierHead):
         logits = self._classify(out["pooler_output"], training)
         loss = None if v["labels"] is None else losses.sequence_classification_loss(v["labels"], logits)
         return self._finish(SequenceClassifierOutput(
-            loss=loss, logits=logits, hidden_states=out["hidden_states"], attentions=out["attentions"]
+            loss=loss, logits=logits, hidden_states=out.get("hidden_states"), attentions=out.get("attentions")
         ), v["return_dict"])
 
-    def hf_compute_loss(self, labels, output):
-        return losses.sequence_classification_loss(labels["labels"], output["logits"])
+    def hf_compute_loss(self, labels, output, sample_weight=None):
+        return losses.sequence_classification_loss(labels["labels"], output["logits"], sample_weight)
 
 
 @_register
@@ -451,11 +562,11 @@ class TFAlbertForTokenClassification(_ClassifierHead):
         logits = self._classify(out["last_hidden_state"], training)
         loss = None if v["labels"] is None else losses.token_classification_loss(v["labels"], logits)
         return self._finish(TokenClassifierOutput(
-            loss=loss, logits=logits, hidden_states=out["hidden_states"], attentions=out["attentions"]
+            loss=loss, logits=logits, hidden_states=out.get("hidden_states"), attentions=out.get("attentions")
         ), v["return_dict"])
 
-    def hf_compute_loss(self, labels, output):
-        return losses.token_classification_loss(labels["labels"], output["logits"])
+    def hf_compute_loss(self, labels, output, sample_weight=None):
+        return losses.token_classification_loss(labels["labels"], output["logits"], sample_weight)
 
 
 @_register
@@ -493,11 +604,11 @@ class TFAlbertForMultipleChoice(_ClassifierHead):
         logits = ops.reshape(self._classify(out["pooler_output"], training), (-1, num_choices))
         loss = None if v["labels"] is None else losses.multiple_choice_loss(v["labels"], logits)
         return self._finish(MultipleChoiceModelOutput(
-            loss=loss, logits=logits, hidden_states=out["hidden_states"], attentions=out["attentions"]
+            loss=loss, logits=logits, hidden_states=out.get("hidden_states"), attentions=out.get("attentions")
         ), v["return_dict"])
 
-    def hf_compute_loss(self, labels, output):
-        return losses.multiple_choice_loss(labels["labels"], output["logits"])
+    def hf_compute_loss(self, labels, output, sample_weight=None):
+        return losses.multiple_choice_loss(labels["labels"], output["logits"], sample_weight)
 
 
 @_register
@@ -534,18 +645,19 @@ class TFAlbertForQuestionAnswering(AlbertPreTrainedModel):
         start_logits, end_logits = logits[..., 0], logits[..., 1]
         result = QuestionAnsweringModelOutput(
             start_logits=start_logits, end_logits=end_logits,
-            hidden_states=out["hidden_states"], attentions=out["attentions"],
+            hidden_states=out.get("hidden_states"), attentions=out.get("attentions"),
         )
         if v["start_positions"] is not None and v["end_positions"] is not None:
             result = QuestionAnsweringModelOutput(loss=self.hf_compute_loss(v, result), **result)
         return self._finish(result, v["return_dict"])
 
-    def hf_compute_loss(self, labels, output):
+    def hf_compute_loss(self, labels, output, sample_weight=None):
         missing = [k for k in self.label_names if labels.get(k) is None]
         if missing:
             raise ValueError(f"TFAlbertForQuestionAnswering's loss needs both positions; missing: {missing}")
         return losses.question_answering_loss(
-            labels["start_positions"], labels["end_positions"], output["start_logits"], output["end_logits"]
+            labels["start_positions"], labels["end_positions"], output["start_logits"], output["end_logits"],
+            sample_weight,
         )
 
 

@@ -15,8 +15,11 @@ def initializer(config: AlbertConfig) -> keras.initializers.Initializer:
     return keras.initializers.TruncatedNormal(stddev=config.initializer_range)
 
 
-class ConfiguredLayer(keras.layers.Layer):
-    """A layer whose whole state is described by an AlbertConfig (plus a few keyword fields)."""
+class ConfiguredMixin:
+    """Config plumbing for a keras.layers.Layer whose whole state is an AlbertConfig (plus a few keyword fields).
+
+    A mixin, so a layer can name `keras.layers.Layer` as a direct base, as HF's `TFAlbertMainLayer` does.
+    """
 
     def __init__(self, config: AlbertConfig | dict, **kwargs):
         super().__init__(**kwargs)
@@ -30,3 +33,7 @@ class ConfiguredLayer(keras.layers.Layer):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+class ConfiguredLayer(ConfiguredMixin, keras.layers.Layer):
+    """A keras.layers.Layer configured by an AlbertConfig."""

@@ -50,6 +50,11 @@ class AlbertEmbeddings(ConfiguredLayer):
         self.layer_norm.build((None, None, self.config.embedding_size))
         self.built = True
 
+    @property
+    def weight(self):
+        """The word matrix [vocab_size, embedding_size] (HF TF's `TFAlbertEmbeddings.weight`)."""
+        return self.word_embeddings.embeddings
+
     def call(self, input_ids=None, token_type_ids=None, position_ids=None, inputs_embeds=None, training=None):
         if inputs_embeds is None:
             inputs_embeds = self.word_embeddings(input_ids)
