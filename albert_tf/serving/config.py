@@ -4,9 +4,12 @@
   message classes shipped in tensorflow-serving-api.
 - ``--batching_parameters_file``: a ``BatchingParameters`` text proto.
 - ``--monitoring_config_file``: a ``MonitoringConfig`` text proto (``prometheus_config { enable: true }``).
+- ``--ssl_config_file``: an ``SSLConfig`` text proto (server_key, server_cert, custom_ca, client_verify).
+- ``--tensorflow_session_config_file``: a TensorFlow ``ConfigProto`` text proto.
 
-tensorflow-serving-api does not ship the last two messages, so they are declared here with the field names of
-TF Serving's ``session_bundle_config.proto`` and ``monitoring_config.proto`` in a private descriptor pool.
+tensorflow-serving-api does not ship BatchingParameters, MonitoringConfig or SSLConfig, so they are declared
+here with the field names of TF Serving's ``session_bundle_config.proto``, ``monitoring_config.proto`` and
+``ssl_config.proto`` in a private descriptor pool.
 Only the text format is read, so a file written for the stock server reads the same here.
 
 Example:
@@ -21,12 +24,16 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, text_format, wrappers_pb2
+from tensorflow.core.protobuf import config_pb2
 from tensorflow_serving.config import model_server_config_pb2
 
 from albert_tf.serving import errors
+
+logger = logging.getLogger("albert_tf.serving")
 
 TENSORFLOW_PLATFORM = "tensorflow"
 DEFAULT_PROMETHEUS_PATH = "/monitoring/prometheus/metrics"
@@ -69,12 +76,18 @@ def _server_option_messages():
     monitoring = file_proto.message_type.add(name="MonitoringConfig")
     add(monitoring, "prometheus_config", 1, F.TYPE_MESSAGE, ".tensorflow.serving.PrometheusConfig")
 
+    ssl = file_proto.message_type.add(name="SSLConfig")
+    add(ssl, "server_key", 1, F.TYPE_STRING)
+    add(ssl, "server_cert", 2, F.TYPE_STRING)
+    add(ssl, "custom_ca", 3, F.TYPE_STRING)
+    add(ssl, "client_verify", 4, F.TYPE_BOOL)
+
     pool.Add(file_proto)
     get = lambda name: message_factory.GetMessageClass(pool.FindMessageTypeByName(f"tensorflow.serving.{name}"))
-    return get("BatchingParameters"), get("MonitoringConfig")
+    return get("BatchingParameters"), get("MonitoringConfig"), get("SSLConfig")
 
 
-BatchingParametersProto, MonitoringConfigProto = _server_option_messages()
+BatchingParametersProto, MonitoringConfigProto, SSLConfigProto = _server_option_messages()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,14 +118,20 @@ def _read(path: str) -> str:
         raise errors.config_file_unreadable(path, e.strerror or str(e)) from e
 
 
+def _parse_text_proto(text: str, message, path: str):
+    """ParseProtoTextFile: on a syntax error, log protobuf's own line and fail with stock's status text."""
+    try:
+        text_format.Parse(text, message)
+    except text_format.ParseError as e:
+        # The line libprotobuf's TextFormat logs; scripts (and upstream's testBadModelConfig) grep for it.
+        logger.error("Error parsing text-format %s: %s", message.DESCRIPTOR.full_name, e)
+        raise errors.config_text_unparsable(path, str(e)) from e
+    return message
+
+
 def parse_model_server_config(text: str, path: str = "<text>") -> model_server_config_pb2.ModelServerConfig:
     """Parse a ModelServerConfig text proto (a models.config file's content)."""
-    config = model_server_config_pb2.ModelServerConfig()
-    try:
-        text_format.Parse(text, config)
-    except text_format.ParseError as e:
-        raise errors.config_text_unparsable(path, str(e)) from e
-    return config
+    return _parse_text_proto(text, model_server_config_pb2.ModelServerConfig(), path)
 
 
 def load_model_server_config(path: str) -> model_server_config_pb2.ModelServerConfig:
@@ -191,11 +210,7 @@ def load_batching_parameters(path: str) -> BatchingOptions:
 
 def parse_monitoring_config(text: str, path: str = "<text>") -> MonitoringOptions:
     """Parse a MonitoringConfig text proto."""
-    proto = MonitoringConfigProto()
-    try:
-        text_format.Parse(text, proto)
-    except text_format.ParseError as e:
-        raise errors.config_text_unparsable(path, str(e)) from e
+    proto = _parse_text_proto(text, MonitoringConfigProto(), path)
     prometheus = proto.prometheus_config
     return MonitoringOptions(
         prometheus_enabled=prometheus.enable, prometheus_path=prometheus.path or DEFAULT_PROMETHEUS_PATH
@@ -205,3 +220,48 @@ def parse_monitoring_config(text: str, path: str = "<text>") -> MonitoringOption
 def load_monitoring_config(path: str) -> MonitoringOptions:
     """Read ``--monitoring_config_file`` (no path: monitoring off)."""
     return parse_monitoring_config(_read(path), path) if path else MonitoringOptions()
+
+
+def load_ssl_config(path: str):
+    """Read ``--ssl_config_file`` into an SSLConfig message."""
+    return _parse_text_proto(_read(path), SSLConfigProto(), path)
+
+
+def session_config(*, session_config_file: str = "", session_parallelism: int = 0, intra_op_parallelism: int = 0,
+                   inter_op_parallelism: int = 0) -> config_pb2.ConfigProto:
+    """The Session ConfigProto stock builds from --tensorflow_session_config_file and the *_parallelism flags.
+
+    >>> session_config(intra_op_parallelism=2).intra_op_parallelism_threads
+    2
+    """
+    proto = config_pb2.ConfigProto()
+    if session_config_file:
+        _parse_text_proto(_read(session_config_file), proto, session_config_file)
+    if intra_op_parallelism > 0 and inter_op_parallelism > 0 and session_parallelism > 0:
+        raise errors.parallelism_overconfigured()
+    if intra_op_parallelism > 0 or inter_op_parallelism > 0:
+        proto.intra_op_parallelism_threads = intra_op_parallelism
+        proto.inter_op_parallelism_threads = inter_op_parallelism
+    else:  # 0 (the default) lets TensorFlow size both pools
+        proto.intra_op_parallelism_threads = session_parallelism
+        proto.inter_op_parallelism_threads = session_parallelism
+    return proto
+
+
+def parse_grpc_channel_arguments(text: str) -> list[tuple[str, int | str]]:
+    """--grpc_channel_arguments: ``k=v,k2=v2``; values that parse as int32 are passed as ints (as stock does).
+
+    >>> parse_grpc_channel_arguments("grpc.max_connection_age_ms=2000,grpc.lb_policy_name=grpclb")
+    [('grpc.max_connection_age_ms', 2000), ('grpc.lb_policy_name', 'grpclb')]
+    """
+    result = []
+    for argument in text.split(",") if text else []:
+        key, sep, value = argument.partition("=")
+        if not sep or not key:
+            raise errors.bad_grpc_channel_argument(argument)
+        try:
+            number = int(value)
+            result.append((key, number if -2**31 <= number < 2**31 else value))
+        except ValueError:
+            result.append((key, value))
+    return result

@@ -192,6 +192,16 @@ def expected_one_or_two_outputs(count: int) -> ServingError:
     return _invalid(f"Expected one or two output Tensors, found {count}")
 
 
+def unexpected_signature_method(kind: str, expected: str, method_name: str) -> ServingError:
+    """--enable_signature_method_name_check: ``kind`` is classification or regression."""
+    return _invalid(f"Expected {kind} signature method_name to be {expected}. Was: {method_name}")
+
+
+def unexpected_prediction_signature_method(allowed: Iterable[str], method_name: str) -> ServingError:
+    return ServingError(grpc.StatusCode.INTERNAL, "Expected prediction signature method_name to be one of {"
+                        + ", ".join(allowed) + f"}}. Was: {method_name}")
+
+
 def expected_one_output_tensor() -> ServingError:
     return _invalid("Expected one output Tensor.")
 
@@ -274,10 +284,6 @@ def multi_inference_unsupported_method(method_name: str) -> ServingError:
     return ServingError(grpc.StatusCode.UNIMPLEMENTED, f"Unsupported signature method_name: {method_name}")
 
 
-def multi_inference_different_inputs() -> ServingError:
-    return _invalid("Input tensor must be the same for all Signatures.")
-
-
 # --- Metadata and status (get_model_metadata_impl.cc, get_model_status_impl.cc, model_service_impl.cc) ------
 
 
@@ -342,6 +348,35 @@ def config_transition_not_allowed() -> ServingError:
 
 def no_model_source() -> ServingError:
     return _invalid("Both server_options.model_base_path and server_options.model_config_file are empty!")
+
+
+def no_grpc_listener() -> ServingError:
+    return _invalid(
+        "At least one of server_options.grpc_port or server_options.grpc_socket_path must be set.")
+
+
+def alts_and_ssl() -> ServingError:
+    return _invalid("Either use_alts_credentials must be false or ssl_config_file must be empty.")
+
+
+def batching_file_without_batching() -> ServingError:
+    return _invalid("server_options.batching_parameters_file is set without setting "
+                    "server_options.enable_batching to true.")
+
+
+def parallelism_overconfigured() -> ServingError:
+    return _invalid("Either configure server_options.tensorflow_session_parallelism or "
+                    "(server_options.tensorflow_intra_op_parallelism, "
+                    "server_options.tensorflow_inter_op_parallelism) separately. You cannot configure all.")
+
+
+def health_check_unavailable() -> ServingError:
+    return _precondition("--enable_grpc_healthcheck_service needs the grpcio-health-checking package "
+                         "(albert-tf's serving extra)")
+
+
+def bad_grpc_channel_argument(argument: str) -> ServingError:
+    return _invalid(f"--grpc_channel_arguments: {argument!r} is not key=value")
 
 
 def no_versions_found(model_name: str, base_path: str) -> ServingError:
@@ -447,6 +482,10 @@ def batching_parameters_invalid(path: str, reason: str) -> ServingError:
 
 
 # --- REST (http_rest_api_handler.cc, http_rest_api_util.cc) ------------------------------------------------
+
+
+def cors_origin_missing() -> ServingError:
+    return _precondition("Origin header is missing in CORS preflight")
 
 
 def malformed_request(http_method: str, path: str) -> ServingError:

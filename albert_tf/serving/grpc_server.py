@@ -26,6 +26,9 @@ logger = logging.getLogger("albert_tf.serving")
 
 # RPCs that TF Serving counts in :tensorflow:serving:request_count.
 _COUNTED = {"Predict", "Classify", "Regress", "MultiInference"}
+# What stock's --enable_grpc_healthcheck_service reports SERVING in grpc.health.v1: the whole server ("",
+# what Kubernetes' grpc probe asks by default) and the two names server.cc sets.
+_HEALTH_SERVICES = ("", "ModelService", "PredictionService")
 
 
 class _OneLineDeserializeErrors(logging.Filter):
@@ -77,13 +80,15 @@ class _Rpc:
 
 
 class _PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
-    def __init__(self, rpc: _Rpc):
+    def __init__(self, rpc: _Rpc, as_tensor_content: bool):
         self._rpc = rpc
         self._core = rpc.core
+        self._as_tensor_content = as_tensor_content
 
     def Predict(self, request, context):
         return self._rpc(
-            "Predict", request.model_spec.name, context, lambda: predict_response(*self._core.predict(request))
+            "Predict", request.model_spec.name, context,
+            lambda: predict_response(*self._core.predict(request), as_tensor_content=self._as_tensor_content),
         )
 
     def Classify(self, request, context):
@@ -115,31 +120,79 @@ class _ModelService(model_service_pb2_grpc.ModelServiceServicer):
 
 
 class GrpcServer:
-    """grpcio server bound to host:port; ``port`` is the bound port (useful with port 0)."""
+    """grpcio server on host:port (TCP; 0: none) and/or a Unix socket; ``port`` is the bound TCP port.
 
-    def __init__(self, core, metrics, gate, *, host: str, port: int, max_request_bytes: int, max_threads: int):
+    ``channel_arguments`` are ``--grpc_channel_arguments`` (later ones win over earlier ones and over ours);
+    ``credentials`` comes from ``server_credentials`` (None: insecure); ``health_check`` registers the
+    standard grpc.health.v1 service with ModelService and PredictionService SERVING.
+    """
+
+    def __init__(self, core, metrics, gate, *, host: str, port: int, max_request_bytes: int, max_threads: int,
+                 socket_path: str = "", channel_arguments=(), credentials=None, health_check: bool = False,
+                 as_tensor_content: bool = False):
+        options = {
+            "grpc.max_receive_message_length": max_request_bytes,
+            "grpc.max_send_message_length": -1,
+            "grpc.so_reuseport": 0,  # fail loudly when the port is taken, like the stock server
+        }
+        options.update(dict(channel_arguments))
         self._server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=max_threads, thread_name_prefix="grpc"),
-            options=[
-                ("grpc.max_receive_message_length", max_request_bytes),
-                ("grpc.max_send_message_length", -1),
-                ("grpc.so_reuseport", 0),  # fail loudly when the port is taken, like the stock server
-            ],
+            options=list(options.items()),
         )
         rpc = _Rpc(core, metrics, gate)
-        prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(_PredictionService(rpc), self._server)
+        prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
+            _PredictionService(rpc, as_tensor_content), self._server)
         model_service_pb2_grpc.add_ModelServiceServicer_to_server(_ModelService(rpc), self._server)
-        address = _address(host, port)
+        self.health = None
+        if health_check:
+            try:
+                from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+            except ImportError as e:
+                raise errors.health_check_unavailable() from e
+
+            self.health = health.HealthServicer()
+            health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
+            for service in _HEALTH_SERVICES:
+                self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
+        self.port = 0
+        if port:
+            self.port = self._bind(_address(host, port), credentials)
+        self.socket_path = socket_path
+        if socket_path:
+            self._bind(f"unix:{socket_path}", credentials)
+
+    def _bind(self, address: str, credentials) -> int:
         try:
-            self.port = self._server.add_insecure_port(address)
+            bound = (self._server.add_secure_port(address, credentials) if credentials is not None
+                     else self._server.add_insecure_port(address))
         except RuntimeError as e:
             raise OSError(f"Failed to bind gRPC server to {address}: {e}") from e
-        if self.port == 0:
+        if bound == 0:
             raise OSError(f"Failed to bind gRPC server to {address}")
+        return bound
 
     def start(self) -> None:
         self._server.start()
 
     def stop(self, grace: float) -> None:
         """Refuse new RPCs and give those in flight ``grace`` seconds to finish."""
+        if self.health is not None:
+            self.health.enter_graceful_shutdown()  # probes see NOT_SERVING while requests drain
         self._server.stop(grace).wait(grace + 1)
+
+
+def server_credentials(*, ssl_config=None, use_alts_credentials: bool = False):
+    """BuildServerCredentials: ALTS, SSL from an SSLConfig message, or None for insecure."""
+    if use_alts_credentials:
+        logger.info("Using ALTS credentials")
+        return grpc.alts_server_credentials()
+    if ssl_config is None:
+        logger.info("Using InsecureServerCredentials")
+        return None
+    logger.info("Using SSL credentials")
+    return grpc.ssl_server_credentials(
+        [(ssl_config.server_key.encode(), ssl_config.server_cert.encode())],
+        root_certificates=ssl_config.custom_ca.encode() or None,
+        require_client_auth=ssl_config.client_verify,
+    )

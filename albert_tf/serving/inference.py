@@ -40,13 +40,14 @@ from tensorflow_serving.apis import (
 )
 
 from albert_tf.serving import errors, tensors
-from albert_tf.serving.servable import DEFAULT_SIGNATURE, Servable
+from albert_tf.serving.servable import DEFAULT_SIGNATURE, SERVING_TAG, Servable
 
 logger = logging.getLogger("albert_tf.serving")
 
 CLASSIFY_METHOD = "tensorflow/serving/classify"
 REGRESS_METHOD = "tensorflow/serving/regress"
 PREDICT_METHOD = "tensorflow/serving/predict"
+_EXAMPLE_METHODS = (CLASSIFY_METHOD, REGRESS_METHOD)
 CLASSIFY_INPUTS, CLASSIFY_CLASSES, CLASSIFY_SCORES = "inputs", "classes", "scores"
 REGRESS_INPUTS, REGRESS_OUTPUTS = "inputs", "outputs"
 SIGNATURE_DEF_FIELD = "signature_def"
@@ -57,16 +58,23 @@ MAX_WARMUP_RECORDS = 1000
 class InferenceCore:
     """Runs requests against the versions a ModelManager holds; batching when a scheduler is given."""
 
-    def __init__(self, manager=None, scheduler=None, *, enable_model_warmup: bool = True):
+    def __init__(self, manager=None, scheduler=None, *, enable_model_warmup: bool = True,
+                 num_request_iterations_for_warmup: int = 0, enable_signature_method_name_check: bool = False,
+                 saved_model_tags: tuple[str, ...] = (SERVING_TAG,), session_config=None):
         self.manager = manager
         self.scheduler = scheduler
         self.enable_model_warmup = enable_model_warmup
+        # Stock replays each warmup record once unless --num_request_iterations_for_warmup is > 0.
+        self.warmup_iterations = max(1, num_request_iterations_for_warmup)
+        self.check_method_names = enable_signature_method_name_check
+        self.saved_model_tags = tuple(saved_model_tags)
+        self.session_config = session_config
 
     # --- loading ------------------------------------------------------------------------------------------
 
     def load_servable(self, model_name: str, version: int, path: str) -> Servable:
         """Load a version and replay its warmup requests; a warmup failure fails the load."""
-        servable = Servable(model_name, version, path)
+        servable = Servable(model_name, version, path, self.session_config, self.saved_model_tags)
         try:
             if self.enable_model_warmup:
                 self.warmup(servable)
@@ -89,16 +97,17 @@ class InferenceCore:
                 raise errors.warmup_unparsable_record(path) from e
             kind = log.WhichOneof("log_type")
             name, version = servable.model_name, servable.version
-            if kind == "predict_log":
-                self._predict_on(servable, name, version, log.predict_log.request)
-            elif kind == "classify_log":
-                self._classify_on(servable, name, version, log.classify_log.request)
-            elif kind == "regress_log":
-                self._regress_on(servable, name, version, log.regress_log.request)
-            elif kind == "multi_inference_log":
-                self._multi_inference_on(servable, name, version, log.multi_inference_log.request)
-            else:
-                raise errors.warmup_unsupported_log_type(str(kind))
+            for _ in range(self.warmup_iterations):
+                if kind == "predict_log":
+                    self._predict_on(servable, name, version, log.predict_log.request)
+                elif kind == "classify_log":
+                    self._classify_on(servable, name, version, log.classify_log.request)
+                elif kind == "regress_log":
+                    self._regress_on(servable, name, version, log.regress_log.request)
+                elif kind == "multi_inference_log":
+                    self._multi_inference_on(servable, name, version, log.multi_inference_log.request)
+                else:
+                    raise errors.warmup_unsupported_log_type(str(kind))
             count += 1
             if count > MAX_WARMUP_RECORDS:
                 raise errors.warmup_too_many_records(MAX_WARMUP_RECORDS, path)
@@ -199,6 +208,9 @@ class InferenceCore:
         signature = servable.signatures.get(signature_name)
         if signature is None:
             raise errors.predict_signature_not_found(signature_name)
+        if self.check_method_names and signature.method_name not in _EXAMPLE_METHODS + (PREDICT_METHOD,):
+            raise errors.unexpected_prediction_signature_method(
+                (PREDICT_METHOD,) + _EXAMPLE_METHODS, signature.method_name)
         spec = _model_spec(model_name, signature_name, version)
         given = decoded_inputs if decoded_inputs is not None else request.inputs
         if len(given) > len(signature.inputs) or (len(given) < len(signature.inputs) and not signature.defaults):
@@ -255,7 +267,7 @@ class InferenceCore:
         signature = servable.signatures.get(signature_name)
         if signature is None:
             raise errors.classify_regress_signature_not_found(signature_name)
-        input_name, output_names = _classification_tensors(signature)
+        input_name, output_names = _classification_tensors(signature, self.check_method_names)
         count, outputs = self._examples_run(servable, signature, input_name, request.input, output_names)
         response = classification_pb2.ClassificationResponse()
         response.model_spec.CopyFrom(_model_spec(model_name, signature_name, version))
@@ -267,7 +279,7 @@ class InferenceCore:
         signature = servable.signatures.get(signature_name)
         if signature is None:
             raise errors.classify_regress_signature_not_found(signature_name)
-        input_name, output_names = _regression_tensors(signature)
+        input_name, output_names = _regression_tensors(signature, self.check_method_names)
         count, outputs = self._examples_run(servable, signature, input_name, request.input, output_names)
         response = regression_pb2.RegressionResponse()
         response.model_spec.CopyFrom(_model_spec(model_name, signature_name, version))
@@ -275,7 +287,9 @@ class InferenceCore:
         return response
 
     def _multi_inference_on(self, servable, model_name, version, request):
-        name, input_name, seen, output_names, plan = "", "", set(), set(), []
+        # As stock since abb8d3b5: TF2 exports give each signature its own input placeholder, so the same
+        # serialized examples are fed to every distinct input tensor in one Session::Run.
+        name, input_names, seen, output_names, plan = "", set(), set(), set(), []
         for task in request.tasks:
             if not task.model_spec.name:
                 raise errors.multi_inference_empty_model_name()
@@ -290,21 +304,20 @@ class InferenceCore:
             if signature is None:
                 raise errors.multi_inference_signature_not_found(signature_name)
             if task.method_name == CLASSIFY_METHOD:
-                task_input, task_outputs = _classification_tensors(signature)
+                task_input, task_outputs = _classification_tensors(signature, self.check_method_names)
             elif task.method_name == REGRESS_METHOD:
-                task_input, task_outputs = _regression_tensors(signature)
+                task_input, task_outputs = _regression_tensors(signature, self.check_method_names)
             else:
                 raise errors.multi_inference_unsupported_method(task.method_name)
-            if input_name and task_input != input_name:
-                raise errors.multi_inference_different_inputs()
-            input_name = task_input
+            input_names.add(task_input)
             output_names.update(task_outputs)
             plan.append((task.method_name, signature_name, signature))
         examples = serialized_examples(request.input)
-        input_info = next(i for i in plan[0][2].inputs.values() if i.name == input_name)
-        _check_dtypes([(input_info.dtype, examples)])
+        _check_dtypes([(info.dtype, examples) for _, _, signature in plan for info in signature.inputs.values()
+                       if info.name in input_names])
         fetches = sorted(output_names)
-        outputs = dict(zip(fetches, servable.run([(input_name, examples)], fetches)))
+        feeds = [(input_name, examples) for input_name in sorted(input_names)]
+        outputs = dict(zip(fetches, servable.run(feeds, fetches)))
         response = inference_pb2.MultiInferenceResponse()
         for method_name, signature_name, signature in plan:
             result = response.results.add()
@@ -316,12 +329,28 @@ class InferenceCore:
         return response
 
 
-def predict_response(spec: model_pb2.ModelSpec, outputs) -> predict_pb2.PredictResponse:
-    """A PredictResponse with typed-field tensors, as TF Serving's Predict returns it."""
+def predict_response(spec: model_pb2.ModelSpec, outputs, as_tensor_content: bool = False):
+    """A PredictResponse with typed-field tensors, as TF Serving's Predict returns it.
+
+    ``as_tensor_content`` (--enable_serialization_as_tensor_content) packs numeric outputs into
+    ``tensor_content`` instead, like Tensor::AsProtoTensorContent; strings keep ``string_val``.
+
+    >>> predict_response(model_pb2.ModelSpec(name="m"), [("y", np.array([1.5], np.float32))],
+    ...                  as_tensor_content=True).outputs["y"].tensor_content
+    b'\\x00\\x00\\xc0?'
+    """
     response = predict_pb2.PredictResponse()
     response.model_spec.CopyFrom(spec)
     for alias, array in outputs:
-        response.outputs[alias].CopyFrom(tensors.to_tensor_proto(array))
+        proto = response.outputs[alias]
+        if as_tensor_content and np.asarray(array).dtype.kind not in "OSU":
+            array = np.ascontiguousarray(array)
+            proto.dtype = tensors.dtype_enum_of(array)
+            for size in array.shape:
+                proto.tensor_shape.dim.add(size=size)
+            proto.tensor_content = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
+        else:
+            proto.CopyFrom(tensors.to_tensor_proto(array))
     return response
 
 
@@ -364,8 +393,10 @@ def _signature_text(signature) -> str:
     return text_format.MessageToString(signature)
 
 
-def _classification_tensors(signature) -> tuple[str, list[str]]:
-    """PreProcessClassification (method-name check off, as TF Serving's default)."""
+def _classification_tensors(signature, check_method_name: bool = False) -> tuple[str, list[str]]:
+    """PreProcessClassification (method-name check off by default, as TF Serving's)."""
+    if check_method_name and signature.method_name != CLASSIFY_METHOD:
+        raise errors.unexpected_signature_method("classification", CLASSIFY_METHOD, signature.method_name)
     if len(signature.inputs) != 1:
         raise errors.expected_one_input_tensor()
     if len(signature.outputs) not in (1, 2):
@@ -378,8 +409,10 @@ def _classification_tensors(signature) -> tuple[str, list[str]]:
     return signature.inputs[CLASSIFY_INPUTS].name, names
 
 
-def _regression_tensors(signature) -> tuple[str, list[str]]:
+def _regression_tensors(signature, check_method_name: bool = False) -> tuple[str, list[str]]:
     """PreProcessRegression."""
+    if check_method_name and signature.method_name != REGRESS_METHOD:
+        raise errors.unexpected_signature_method("regression", REGRESS_METHOD, signature.method_name)
     if len(signature.inputs) != 1:
         raise errors.expected_one_input_tensor()
     if len(signature.outputs) != 1:

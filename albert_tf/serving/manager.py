@@ -25,6 +25,7 @@ import os
 import re
 import threading
 import time
+from concurrent import futures
 from typing import Callable
 
 from tensorflow_serving.apis import get_model_status_pb2, model_pb2
@@ -99,8 +100,14 @@ class ModelManager:
         max_num_load_retries: int = 5,
         load_retry_interval_seconds: float = 60.0,
         on_unloaded: Callable[[object], None] | None = None,
+        num_load_threads: int = 0,
+        num_unload_threads: int = 0,
     ):
         self._load_version = load_version
+        self._num_load_threads = num_load_threads
+        # Stock's 0 unloads serially; here unloads wait for requests in flight, so they run off the polling
+        # thread and the semaphore keeps them serial (0) or at most num_unload_threads at once.
+        self._unload_slots = threading.BoundedSemaphore(max(1, num_unload_threads))
         self._poll_wait = poll_wait_seconds
         self._allow_unavailable_labels = allow_version_labels_for_unavailable_models
         self._max_retries = max_num_load_retries
@@ -251,6 +258,7 @@ class ModelManager:
         with self._poll_lock:
             with self._cv:
                 models = [(name, m) for name, m in self._models.items() if not m.removed]
+            pending, pending_unloads = [], []
             for name, model in models:
                 if self._stopping.is_set():
                     break
@@ -265,9 +273,21 @@ class ModelManager:
                 for version in sorted(aspired, reverse=True):
                     record = self._record_to_load(model, version, on_disk[version])
                     if record is not None:
-                        self._load(name, record)
+                        pending.append((name, record))
+                pending_unloads.append((name, model, aspired))
+            self._load_all(pending)
+            for name, model, aspired in pending_unloads:
                 self._unload_superseded(name, model, aspired)
         return failures
+
+    def _load_all(self, pending: list[tuple[str, "_Version"]]) -> None:
+        """--num_load_threads: 0 loads one version after another, N > 0 up to N at once."""
+        if self._num_load_threads <= 0 or len(pending) <= 1:
+            for name, record in pending:
+                self._load(name, record)
+            return
+        with futures.ThreadPoolExecutor(self._num_load_threads, thread_name_prefix="load") as pool:
+            list(pool.map(lambda item: self._load(*item), pending))
 
     def _record_to_load(self, model: _Model, version: int, path: str) -> _Version | None:
         with self._cv:
@@ -338,7 +358,8 @@ class ModelManager:
             while record.in_flight > 0:
                 self._cv.wait()
             servable, record.servable = record.servable, None
-        servable.close()
+        with self._unload_slots:
+            servable.close()
         if self._on_unloaded is not None:
             self._on_unloaded(servable)
         with self._cv:

@@ -144,6 +144,10 @@ class _Incomplete(Exception):
         self.received, self.declared = received, declared
 
 
+_CORS_HEADERS = (("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "POST, GET"),
+                 ("Access-Control-Allow-Headers", "Content-Type"))
+
+
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, so clients reuse connections
     # Headers and body are separate writes; without TCP_NODELAY, Nagle + the client's delayed ACK add ~40 ms.
@@ -165,6 +169,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def do_PATCH(self):
         self._dispatch("PATCH")
+
+    def do_OPTIONS(self):
+        """A CORS preflight, answered as stock's http_server.cc does (OK only with an http(s) Origin)."""
+        self._discard_body()
+        if re.search(r"https?://", self.headers.get("Origin", "")):
+            self._reply(200, "")
+        else:
+            error = errors.cors_origin_missing()
+            self._reply(error.http_status, rest_json.error_json(error.message))
 
     def log_message(self, format, *args):  # noqa: A002  # http.server's access log; requests log via metrics
         pass
@@ -252,6 +265,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
+        if self.server.enable_cors_support:  # --rest_api_enable_cors_support: AddCORSHeaders
+            for name, value in _CORS_HEADERS:
+                self.send_header(name, value)
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
@@ -269,7 +285,7 @@ class RestServer:
     """The HTTP server thread; ``port`` is the bound port."""
 
     def __init__(self, core, metrics, gate, *, host: str, port: int, max_request_bytes: int, num_threads: int,
-                 timeout_in_ms: int = 30000, prometheus_path: str | None = None):
+                 timeout_in_ms: int = 30000, prometheus_path: str | None = None, enable_cors_support: bool = False):
         import socket
 
         _HttpServer.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -283,6 +299,7 @@ class RestServer:
         self._server.slots = threading.BoundedSemaphore(num_threads)
         self._server.max_request_bytes = max_request_bytes
         self._server.prometheus_path = prometheus_path
+        self._server.enable_cors_support = enable_cors_support
         self._server.timeout_seconds = timeout_in_ms / 1000 if timeout_in_ms > 0 else None
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name="rest", daemon=True)

@@ -70,7 +70,8 @@ class Servable:
     step runs). DirectSession caches one executor per feed/fetch combination, built on first use.
     """
 
-    def __init__(self, model_name: str, version: int, path: str, session_config: config_pb2.ConfigProto = None):
+    def __init__(self, model_name: str, version: int, path: str, session_config: config_pb2.ConfigProto = None,
+                 tags: tuple[str, ...] = (SERVING_TAG,)):
         self.model_name = model_name
         self.version = version
         self.path = path
@@ -78,7 +79,7 @@ class Servable:
         self._session = tf.compat.v1.Session(graph=self._graph, config=session_config)
         try:
             with self._graph.as_default():
-                meta_graph = _load_meta_graph(self._session, path)
+                meta_graph = _load_meta_graph(self._session, path, tags)
         except tf.errors.OpError as e:
             self._session.close()
             raise errors.savedmodel_load_failed(path, e.message) from e
@@ -154,8 +155,8 @@ class Servable:
         self._graph = None
 
 
-def _load_meta_graph(session, path: str) -> meta_graph_pb2.MetaGraphDef:
-    """LoadSavedModel(tags={serve}): import the graph, restore variables, run the init op."""
+def _load_meta_graph(session, path: str, tags=(SERVING_TAG,)) -> meta_graph_pb2.MetaGraphDef:
+    """LoadSavedModel(tags): import the graph, restore variables, run the init op."""
     try:
         from tensorflow.python.util import deprecation
 
@@ -165,4 +166,4 @@ def _load_meta_graph(session, path: str) -> meta_graph_pb2.MetaGraphDef:
 
         silence = contextlib.nullcontext()
     with silence:
-        return tf.compat.v1.saved_model.loader.load(session, [SERVING_TAG], path)
+        return tf.compat.v1.saved_model.loader.load(session, list(tags), path)

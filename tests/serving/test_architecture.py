@@ -9,7 +9,7 @@ import sys
 SERVING = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                        "albert_tf", "serving")
 # The TensorFlow serving stack (numpy and protobuf come with it) plus the standard library.
-ALLOWED = {"tensorflow", "tensorflow_text", "tensorflow_serving", "grpc", "numpy", "google", "albert_tf"}
+ALLOWED = {"tensorflow", "tensorflow_text", "tensorflow_serving", "grpc", "grpc_health", "numpy", "google", "albert_tf"}
 
 
 def imported_modules(path: str) -> set[str]:

@@ -2,8 +2,8 @@
 
 Clients are the official tensorflow_serving.apis stubs and raw HTTP; expected values come from the test
 model's formula (y = 0.5 x + 2 for version 1, + 3 for version 2) and expected errors from TF Serving's
-sources (the tables of /work/shared/docs/tf-serving-contract.md). Each test runs against every server kind
-of the ``server`` fixture.
+sources (the files each ``errors`` function names). Each test runs against every server kind of the
+``server`` fixture. test_upstream_model_server.py ports upstream's own tensorflow_model_server_test.py.
 """
 
 from __future__ import annotations
@@ -304,10 +304,15 @@ def test_multi_inference_results_in_task_order(stubs):
     assert response.results[1].classification_result.classifications[0].classes[1].score == pytest.approx(y)
 
 
-def test_multi_inference_needs_one_shared_input(stubs):
-    # TF2 exports give every signature its own input placeholder, so they cannot share one Session::Run.
-    assert_rpc_error(stubs.predict.MultiInference, multi_inference_request(MODEL, ["regress", "classify"]),
-                     grpc.StatusCode.INVALID_ARGUMENT, "Input tensor must be the same for all Signatures.")
+def test_multi_inference_tasks_with_different_input_tensors(stubs):
+    # TF2 exports give every signature its own input placeholder; since abb8d3b5 stock feeds the same
+    # serialized examples to each of them in one Session::Run.
+    response = stubs.predict.MultiInference(multi_inference_request(MODEL, ["regress", "classify"]),
+                                            timeout=TIMEOUT)
+    y = float(expected_y([6.0], 2)[0])
+    assert response.results[0].regression_result.regressions[0].value == pytest.approx(y)
+    assert response.results[1].classification_result.classifications[0].classes[1].score == pytest.approx(y)
+    assert [r.model_spec.version.value for r in response.results] == [2, 2]
 
 
 def test_multi_inference_rejects_mixed_models(stubs):
