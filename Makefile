@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-# The install is redone whenever the package metadata changes.
+# The install is redone whenever the package metadata changes. make test and make demo need the serving
+# extra (serve, predict, export's warmup); tensorboard views the trainers' curves.
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
@@ -14,7 +15,7 @@ venv: $(STAMP)
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip setuptools wheel
-	$(PIP) install --quiet -e '.[test,hub,torch,plots]'
+	$(PIP) install --quiet -e '.[test,hub,torch,plots,serving,tensorboard]'
 	touch $(STAMP)
 
 test: $(STAMP)

@@ -15,6 +15,7 @@ import dataclasses
 import glob
 import json
 import os
+import re
 
 from albert_tf.checkpoints.formats import CheckpointError
 from albert_tf.modeling.config import CONFIG_NAME, PRESETS, AlbertConfig
@@ -54,6 +55,40 @@ def _tf1_prefix(directory: str) -> str | None:
     return None
 
 
+# owner/name, as the hub spells repository ids.
+_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def presets_hint() -> str:
+    return "presets: " + ", ".join(sorted(PRESETS))
+
+
+def can_be_hub_id(name: str) -> bool:
+    """``owner/name``, or a bare preset name (the hub's legacy ids of exactly those models), whose first
+    component is not a local directory: only such names are worth a hub lookup.
+
+    >>> can_be_hub_id("albert/albert-base-v2"), can_be_hub_id("albert-base-v2"), can_be_hub_id("albert-tiny-v9")
+    (True, True, False)
+    """
+    if name in PRESETS:
+        return True
+    return bool(_HUB_ID.match(name)) and not name.endswith(".json") and not os.path.isdir(name.split("/")[0])
+
+
+def missing_model_message(path: str) -> str:
+    """The one line for a name that is neither a local path, a preset nor a possible hub id."""
+    return (f"No such model directory: {path} (nor a config.json, a preset or an owner/name hub id; "
+            f"{presets_hint()})")
+
+
+def _hub_failure(error: Exception) -> str:
+    """Why the hub did not deliver, in a few words (huggingface_hub's messages run over many lines)."""
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
+        return "the hub is offline here (HF_HUB_OFFLINE=1)"
+    first = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__
+
+
 def _download(repo_id: str) -> str:
     try:
         import huggingface_hub
@@ -64,9 +99,9 @@ def _download(repo_id: str) -> str:
         ) from None
     try:
         return huggingface_hub.snapshot_download(repo_id, allow_patterns=HUB_PATTERNS)
-    except Exception as e:  # offline mode, DNS failure, 404, auth: all surface as one clear error
-        raise OSError(f"Could not download {repo_id!r} from the hub ({type(e).__name__}: {e}). "
-                      "Check the network, HF_HUB_OFFLINE, and the model id; or pass a local directory.") from e
+    except Exception as e:  # offline mode, DNS failure, 404, auth: all surface as one clear line
+        raise OSError(f"Could not download {repo_id!r} from the hub ({_hub_failure(e)}); it is not a local "
+                      f"directory or a preset either ({presets_hint()})") from None
 
 
 def resolve_directory(name_or_path: str | os.PathLike) -> str:
@@ -75,9 +110,9 @@ def resolve_directory(name_or_path: str | os.PathLike) -> str:
         return path
     if os.path.exists(path):
         raise OSError(f"{path} is a file; pass the directory that holds config.json and the weights")
-    if path.count("/") <= 1 and not path.startswith((".", "/", "~")):
+    if can_be_hub_id(path):
         return _download(path)
-    raise OSError(f"No such model directory: {path}")
+    raise OSError(missing_model_message(path))
 
 
 def resolve_checkpoint(name_or_path: str | os.PathLike) -> ResolvedCheckpoint:
@@ -128,17 +163,48 @@ def with_subfolder(name_or_path: str | os.PathLike, subfolder: str = "") -> str:
     return os.path.join(resolve_directory(path), subfolder) if subfolder else path
 
 
+def _type_errors(config: AlbertConfig) -> list[str]:
+    """Fields whose JSON type differs from the default's (``"hidden_dropout_prob": "0.1"``): they would
+    otherwise fail deep inside Keras, naming no field."""
+    problems = []
+    for key, default in AlbertConfig().to_dict().items():
+        value = getattr(config, key, default)
+        if default is None or value is None or isinstance(default, (dict, list)):
+            continue
+        if isinstance(default, bool):
+            ok, kind = isinstance(value, bool), "true or false"
+        elif isinstance(default, int):
+            ok, kind = isinstance(value, int) and not isinstance(value, bool), "an integer"
+        elif isinstance(default, float):
+            ok, kind = isinstance(value, (int, float)) and not isinstance(value, bool), "a number"
+        else:
+            ok, kind = isinstance(value, type(default)), f"a {type(default).__name__}"
+        if not ok:
+            problems.append(f"{key} must be {kind}, got {value!r}")
+    return problems
+
+
+def read_config_file(path: str, **overrides) -> AlbertConfig:
+    """A config.json / albert_config.json, with any bad field reported as ``PATH: field ...``."""
+    try:
+        config = read_tf1_config(path, **overrides) if os.path.basename(path) == TF1_CONFIG_NAME else \
+            AlbertConfig.from_json_file(path, **overrides)
+    except (TypeError, ValueError) as e:
+        raise ValueError(str(e) if path in str(e) else f"{path}: {e}") from None
+    problems = _type_errors(config)
+    if problems:
+        raise ValueError(f"{path}: {'; '.join(problems)}")
+    return config
+
+
 def resolve_config(name_or_path: str | os.PathLike, subfolder: str = "", **overrides) -> AlbertConfig:
     path = with_subfolder(name_or_path, subfolder)
     if os.path.isfile(path):
-        if os.path.basename(path) == TF1_CONFIG_NAME:
-            return read_tf1_config(path, **overrides)
-        return AlbertConfig.from_json_file(path, **overrides)
+        return read_config_file(path, **overrides)
     if not os.path.isdir(path) and path.split("/")[-1] in PRESETS:
         return AlbertConfig.from_preset(path, **overrides)
     directory = resolve_directory(path)
-    if os.path.exists(os.path.join(directory, CONFIG_NAME)):
-        return AlbertConfig.from_json_file(os.path.join(directory, CONFIG_NAME), **overrides)
-    if os.path.exists(os.path.join(directory, TF1_CONFIG_NAME)):
-        return read_tf1_config(os.path.join(directory, TF1_CONFIG_NAME), **overrides)
+    for name in (CONFIG_NAME, TF1_CONFIG_NAME):
+        if os.path.exists(os.path.join(directory, name)):
+            return read_config_file(os.path.join(directory, name), **overrides)
     raise CheckpointError(f"{directory} has no {CONFIG_NAME} or {TF1_CONFIG_NAME}")

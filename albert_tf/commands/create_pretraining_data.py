@@ -10,6 +10,8 @@ import json
 
 from absl import flags
 
+from albert_tf.commands import reject_positional
+
 FLAGS = flags.FLAGS
 flags.DEFINE_string("input_file", None, "Glob(s), comma-separated, of text files: one sentence or paragraph a line, "
                     "a blank line between documents.")
@@ -27,26 +29,23 @@ flags.DEFINE_float("masked_lm_prob", 0.15, "Share of tokens to predict (before t
 flags.DEFINE_float("short_seq_prob", 0.1, "Probability of a shorter random target length for a document.")
 flags.DEFINE_bool("split_sentences", True, "Split lines into sentences (segments for SOP) with a punctuation rule.")
 flags.DEFINE_integer("max_documents", None, "Read at most this many documents.")
+flags.DEFINE_bool("progress_bar", True, "Show a progress bar (on a terminal).")
 flags.mark_flags_as_required(["input_file", "spm_model_file", "output_file"])
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise SystemExit(f"unexpected arguments: {argv[1:]}")
+    reject_positional(argv)
     import logging
 
     from albert_tf.pretraining.data import create_pretraining_data
 
     logging.getLogger("albert_tf").setLevel(logging.INFO)
-    try:
-        report = create_pretraining_data(
-            FLAGS.input_file, FLAGS.spm_model_file, FLAGS.output_file, max_seq_length=FLAGS.max_seq_length,
-            max_predictions_per_seq=FLAGS.max_predictions_per_seq, ngram=FLAGS.ngram, dupe_factor=FLAGS.dupe_factor,
-            random_seed=FLAGS.random_seed, num_shards=FLAGS.num_shards, masked_lm_prob=FLAGS.masked_lm_prob,
-            short_seq_prob=FLAGS.short_seq_prob, sentence_split=FLAGS.split_sentences,
-            max_documents=FLAGS.max_documents)
-    except (FileNotFoundError, ValueError) as err:
-        raise SystemExit(f"create-pretraining-data: {err}") from None
+    report = create_pretraining_data(
+        FLAGS.input_file, FLAGS.spm_model_file, FLAGS.output_file, max_seq_length=FLAGS.max_seq_length,
+        max_predictions_per_seq=FLAGS.max_predictions_per_seq, ngram=FLAGS.ngram, dupe_factor=FLAGS.dupe_factor,
+        random_seed=FLAGS.random_seed, num_shards=FLAGS.num_shards, masked_lm_prob=FLAGS.masked_lm_prob,
+        short_seq_prob=FLAGS.short_seq_prob, sentence_split=FLAGS.split_sentences,
+        max_documents=FLAGS.max_documents, progress=FLAGS.progress_bar)
     for path in report.output_files:
         print(path)
     print(json.dumps(report.summary(), indent=2, sort_keys=True))

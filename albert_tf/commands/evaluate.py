@@ -7,8 +7,12 @@ Example:
 
 import json
 import os
+import sys
 
 from absl import flags
+
+from albert_tf.commands import reject_positional
+from albert_tf.utils.progress import progress_enabled
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("task", None, "sequence_classification, token_classification, question_answering or "
@@ -23,28 +27,23 @@ flags.DEFINE_integer("max_query_length", None, "Question answering; default: as 
 flags.DEFINE_integer("max_answer_length", None, "Question answering; default: as fine-tuned.")
 flags.DEFINE_integer("n_best_size", None, "Question answering; default: as fine-tuned.")
 flags.DEFINE_float("null_score_diff_threshold", None, "SQuAD v2.0; default: as fine-tuned.")
-flags.DEFINE_string("output_file", None, "Metrics JSON (default: MODEL/eval_results.json).")
+flags.DEFINE_string("output_file", None, "Metrics JSON (default: MODEL/eval_results.json, replaced).")
 flags.DEFINE_string("predictions_file", None, "Also write the predictions (SQuAD: {id: answer}).")
+flags.DEFINE_bool("progress_bar", True, "Show a progress bar over the examples (on a terminal).")
 flags.mark_flags_as_required(["task", "model", "eval_file"])
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise SystemExit(f"unexpected arguments: {argv[1:]}")
-    import logging
+    reject_positional(argv)
+    from albert_tf.finetuning import evaluate
+    from albert_tf.finetuning.trainer import EVAL_RESULTS_FILE
 
-    from albert_tf.finetuning import DataFormatError, evaluate
-
-    logging.getLogger("tensorflow").setLevel(logging.WARNING)
-    output_file = FLAGS.output_file or os.path.join(FLAGS.model, "eval_results.json")
-    try:
-        metrics = evaluate(
-            FLAGS.task, FLAGS.model, FLAGS.eval_file, tokenizer=FLAGS.tokenizer, batch_size=FLAGS.batch_size,
-            max_seq_length=FLAGS.max_seq_length, doc_stride=FLAGS.doc_stride, max_query_length=FLAGS.max_query_length,
-            max_answer_length=FLAGS.max_answer_length, n_best_size=FLAGS.n_best_size,
-            null_score_diff_threshold=FLAGS.null_score_diff_threshold, output_file=output_file,
-            predictions_file=FLAGS.predictions_file,
-        )
-    except (DataFormatError, FileNotFoundError, IsADirectoryError, ValueError, OSError) as err:
-        raise SystemExit(f"evaluate: {err}") from None
+    output_file = FLAGS.output_file or os.path.join(FLAGS.model, EVAL_RESULTS_FILE)
+    metrics = evaluate(
+        FLAGS.task, FLAGS.model, FLAGS.eval_file, tokenizer=FLAGS.tokenizer, batch_size=FLAGS.batch_size,
+        max_seq_length=FLAGS.max_seq_length, doc_stride=FLAGS.doc_stride, max_query_length=FLAGS.max_query_length,
+        max_answer_length=FLAGS.max_answer_length, n_best_size=FLAGS.n_best_size,
+        null_score_diff_threshold=FLAGS.null_score_diff_threshold, output_file=output_file,
+        predictions_file=FLAGS.predictions_file, progress=progress_enabled(FLAGS.progress_bar, sys.stdout),
+    )
     print(json.dumps(metrics, indent=2))

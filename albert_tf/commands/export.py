@@ -7,6 +7,7 @@ Example:
 
 from absl import flags
 
+from albert_tf.commands import reject_positional
 from albert_tf.export.signatures import TASKS
 
 FLAGS = flags.FLAGS
@@ -24,22 +25,27 @@ flags.DEFINE_integer("max_answer_length", 15, "question_answering: longest answe
 flags.DEFINE_integer("num_chunks", 8, "Length-sorted sub-batches per request.", lower_bound=1)
 flags.DEFINE_integer("pad_to_multiple_of", 1, "Sub-batch padding multiple.", lower_bound=1)
 flags.DEFINE_bool("check_ops", True, "Fail unless every op is TensorFlow core or tensorflow-text.")
+flags.DEFINE_bool("progress_bar", True, "Show the export's stages (tracing, warmup check, saving) on a terminal.")
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise SystemExit(f"albert-tf export: unexpected arguments {argv[1:]}")
+    reject_positional(argv)
+    from albert_tf.export import warmup
+
+    warmup.require_serving_api()  # before the slow part: the warmup records are TF Serving protos
+
     from albert_tf import modeling
     from albert_tf.export import export_saved_model, signatures
     from albert_tf.tokenization import AlbertTokenizer
 
     model_class = getattr(modeling, signatures.TASK_MODEL_CLASSES[FLAGS.task])
-    model = model_class.from_pretrained(FLAGS.model)
+    config = modeling.AlbertConfig.from_pretrained(FLAGS.model)  # names config.json and the field on bad types
+    model = model_class.from_pretrained(FLAGS.model, config=config)
     tokenizer = AlbertTokenizer.from_pretrained(FLAGS.model)
     path = export_saved_model(
         model, tokenizer, FLAGS.export_dir, task=FLAGS.task, version=FLAGS.version, max_length=FLAGS.max_length,
         text_pair=FLAGS.text_pair, ids_only=FLAGS.ids_only, top_k=FLAGS.top_k,
         max_answer_length=FLAGS.max_answer_length, num_chunks=FLAGS.num_chunks,
-        pad_to_multiple_of=FLAGS.pad_to_multiple_of, check_ops=FLAGS.check_ops,
+        pad_to_multiple_of=FLAGS.pad_to_multiple_of, check_ops=FLAGS.check_ops, progress=FLAGS.progress_bar,
     )
     print(path)

@@ -15,6 +15,8 @@ import json
 
 from absl import flags
 
+from albert_tf.commands import reject_positional
+
 FLAGS = flags.FLAGS
 flags.DEFINE_string("task", None, "sequence_classification (alias: classification; regression sets num_labels=1), "
                     "token_classification (ner), question_answering (squad, qa) or multiple_choice (mc).")
@@ -48,35 +50,36 @@ flags.DEFINE_float("null_score_diff_threshold", 0.0, "SQuAD v2.0: answer only if
                    "answer by more than this.")
 flags.DEFINE_integer("max_train_examples", None, "Use only the first N training examples.")
 flags.DEFINE_bool("progress_bar", True, "Show Keras's progress bar and per-epoch eval lines.")
+flags.DEFINE_bool("overwrite_output_dir", False, "Replace the earlier run in --output_dir (its model, metrics and "
+                  "logs are removed first); without it such a directory is refused.")
 flags.mark_flags_as_required(["task", "model", "train_file", "output_dir"])
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise SystemExit(f"unexpected arguments: {argv[1:]}")
+    reject_positional(argv)
     import logging
 
-    from albert_tf.finetuning import DataFormatError, finetune
-    from albert_tf.pretraining.strategy import StrategyError
-    from albert_tf.pretraining.trainer import parse_config_overrides
+    from albert_tf.finetuning import finetune
+    from albert_tf.finetuning.trainer import OUTPUT_ARTIFACTS
+    from albert_tf.pretraining.config_overrides import parse_config_overrides
+    from albert_tf.utils.output_dir import prepare_output_dir
 
     logging.getLogger("albert_tf").setLevel(logging.INFO)
     logging.getLogger("tensorflow").setLevel(logging.WARNING)
-    try:
-        result = finetune(
-            FLAGS.task, FLAGS.model, FLAGS.train_file, FLAGS.eval_file, FLAGS.output_dir,
-            tokenizer=FLAGS.tokenizer, num_labels=FLAGS.num_labels, max_seq_length=FLAGS.max_seq_length,
-            learning_rate=FLAGS.learning_rate, epochs=FLAGS.epochs, global_batch_size=FLAGS.global_batch_size,
-            eval_batch_size=FLAGS.eval_batch_size, warmup_ratio=FLAGS.warmup_ratio, weight_decay=FLAGS.weight_decay,
-            clip_norm=FLAGS.clip_norm or None, seed=FLAGS.seed, strategy=FLAGS.strategy, tpu=FLAGS.tpu,
-            mixed_precision=FLAGS.mixed_precision, config_overrides=parse_config_overrides(FLAGS.config_overrides),
-            doc_stride=FLAGS.doc_stride, max_query_length=FLAGS.max_query_length,
-            max_answer_length=FLAGS.max_answer_length, n_best_size=FLAGS.n_best_size,
-            null_score_diff_threshold=FLAGS.null_score_diff_threshold,
-            max_train_examples=FLAGS.max_train_examples, verbose=FLAGS.progress_bar,
-        )
-    except (DataFormatError, FileNotFoundError, IsADirectoryError, ValueError, StrategyError, OSError) as err:
-        raise SystemExit(f"finetune: {err}") from None
+    overrides = parse_config_overrides(FLAGS.config_overrides)  # a typo fails now, not after loading data
+    prepare_output_dir(FLAGS.output_dir, OUTPUT_ARTIFACTS, FLAGS.overwrite_output_dir)
+    result = finetune(
+        FLAGS.task, FLAGS.model, FLAGS.train_file, FLAGS.eval_file, FLAGS.output_dir,
+        tokenizer=FLAGS.tokenizer, num_labels=FLAGS.num_labels, max_seq_length=FLAGS.max_seq_length,
+        learning_rate=FLAGS.learning_rate, epochs=FLAGS.epochs, global_batch_size=FLAGS.global_batch_size,
+        eval_batch_size=FLAGS.eval_batch_size, warmup_ratio=FLAGS.warmup_ratio, weight_decay=FLAGS.weight_decay,
+        clip_norm=FLAGS.clip_norm or None, seed=FLAGS.seed, strategy=FLAGS.strategy, tpu=FLAGS.tpu,
+        mixed_precision=FLAGS.mixed_precision, config_overrides=overrides,
+        doc_stride=FLAGS.doc_stride, max_query_length=FLAGS.max_query_length,
+        max_answer_length=FLAGS.max_answer_length, n_best_size=FLAGS.n_best_size,
+        null_score_diff_threshold=FLAGS.null_score_diff_threshold,
+        max_train_examples=FLAGS.max_train_examples, verbose=FLAGS.progress_bar,
+    )
     summary = {k: result[k] for k in ("task", "primary_metric", "best_metric", "best_epoch", "best_checkpoint_dir",
                                       "metrics")}
     print(json.dumps(summary, indent=2))

@@ -18,6 +18,8 @@ import json
 
 from absl import flags
 
+from albert_tf.commands import reject_positional
+
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model_config", None, "Preset name (albert-base-v2, ...), config.json, or a model directory.")
 flags.DEFINE_list("config_overrides", [], "Config fields to change, key=value,... e.g. "
@@ -53,12 +55,14 @@ flags.DEFINE_string("tokenizer", None, "Tokenizer directory (or spiece.model): s
 flags.DEFINE_alias("spm_model_file", "tokenizer")
 flags.DEFINE_string("export_dir", None, "Where the final model goes (default: MODEL_DIR/pretrained).")
 flags.DEFINE_bool("progress_bar", True, "Show a progress bar.")
+flags.DEFINE_bool("overwrite_output_dir", False, "Start over in a --model_dir that holds another run (its "
+                  "checkpoints, logs and export are removed first). Without it the same run resumes and a "
+                  "different one is refused, naming the changed settings.")
 flags.mark_flags_as_required(["model_config", "train_files", "model_dir"])
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise SystemExit(f"unexpected arguments: {argv[1:]}")
+    reject_positional(argv)
     import logging
 
     from albert_tf.pretraining import strategy as strategy_lib
@@ -67,30 +71,25 @@ def main(argv):
     # tf.distribute logs every collective it builds at INFO; keep the console to our progress and errors.
     logging.getLogger("tensorflow").setLevel(logging.WARNING)
     mixed_precision = None if FLAGS.mixed_precision == "none" else FLAGS.mixed_precision
-    try:
-        # Validate before anything touches a device: MultiWorkerMirroredStrategy must come first.
-        strategy_lib.validate_strategy_flags(FLAGS.strategy, tpu=FLAGS.tpu, mixed_precision=mixed_precision)
-        strategy = strategy_lib.make_strategy(FLAGS.strategy, tpu=FLAGS.tpu)
-    except strategy_lib.StrategyError as err:
-        raise SystemExit(f"pretrain: {err}") from None
+    # Validate before anything touches a device: MultiWorkerMirroredStrategy must come first.
+    strategy_lib.validate_strategy_flags(FLAGS.strategy, tpu=FLAGS.tpu, mixed_precision=mixed_precision)
+    strategy = strategy_lib.make_strategy(FLAGS.strategy, tpu=FLAGS.tpu)
 
     from albert_tf.pretraining.trainer import pretrain
 
-    try:
-        result = pretrain(
-            FLAGS.model_config, FLAGS.train_files, FLAGS.model_dir, config_overrides=FLAGS.config_overrides,
-            strategy=strategy, global_batch_size=FLAGS.global_batch_size, num_train_steps=FLAGS.num_train_steps,
-            warmup_steps=FLAGS.warmup_steps, learning_rate=FLAGS.learning_rate, optimizer=FLAGS.optimizer,
-            weight_decay=FLAGS.weight_decay, clip_norm=FLAGS.clip_norm, mixed_precision=mixed_precision,
-            jit_compile=FLAGS.jit_compile, steps_per_execution=FLAGS.steps_per_execution,
-            init_checkpoint=FLAGS.init_checkpoint, save_checkpoints_steps=FLAGS.save_checkpoints_steps,
-            keep_checkpoint_max=FLAGS.keep_checkpoint_max, log_every_steps=FLAGS.log_every_steps, seed=FLAGS.seed,
-            dynamic_masking=FLAGS.dynamic_masking, shuffle_buffer_size=FLAGS.shuffle_buffer_size,
-            eval_files=FLAGS.eval_files, eval_steps=FLAGS.eval_steps, eval_every_steps=FLAGS.eval_every_steps,
-            tokenizer=FLAGS.tokenizer, export_dir=FLAGS.export_dir, progress_bar=FLAGS.progress_bar,
-        )
-    except (FileNotFoundError, ValueError) as err:
-        raise SystemExit(f"pretrain: {err}") from None
+    result = pretrain(
+        FLAGS.model_config, FLAGS.train_files, FLAGS.model_dir, config_overrides=FLAGS.config_overrides,
+        strategy=strategy, global_batch_size=FLAGS.global_batch_size, num_train_steps=FLAGS.num_train_steps,
+        warmup_steps=FLAGS.warmup_steps, learning_rate=FLAGS.learning_rate, optimizer=FLAGS.optimizer,
+        weight_decay=FLAGS.weight_decay, clip_norm=FLAGS.clip_norm, mixed_precision=mixed_precision,
+        jit_compile=FLAGS.jit_compile, steps_per_execution=FLAGS.steps_per_execution,
+        init_checkpoint=FLAGS.init_checkpoint, save_checkpoints_steps=FLAGS.save_checkpoints_steps,
+        keep_checkpoint_max=FLAGS.keep_checkpoint_max, log_every_steps=FLAGS.log_every_steps, seed=FLAGS.seed,
+        dynamic_masking=FLAGS.dynamic_masking, shuffle_buffer_size=FLAGS.shuffle_buffer_size,
+        eval_files=FLAGS.eval_files, eval_steps=FLAGS.eval_steps, eval_every_steps=FLAGS.eval_every_steps,
+        tokenizer=FLAGS.tokenizer, export_dir=FLAGS.export_dir, progress_bar=FLAGS.progress_bar,
+        overwrite_output_dir=FLAGS.overwrite_output_dir,
+    )
     summary = {"global_step": result.global_step, "restored_step": result.restored_step,
                "export_dir": result.export_dir, "metrics": result.metrics, "eval_metrics": result.eval_metrics}
     print(json.dumps(summary, indent=2, sort_keys=True))

@@ -7,21 +7,35 @@ Example:
     True
 """
 
-from albert_tf.export.exporter import export_saved_model
-from albert_tf.export.module import ExportOptions, ServingModule
-from albert_tf.export.opset import UnsupportedOpsError, check_op_set
-from albert_tf.export.signatures import TASKS, signature_specs
-from albert_tf.export.versioned import existing_versions, next_version, versioned_export_dir
+import importlib as _importlib
 
-__all__ = [
-    "ExportOptions",
-    "ServingModule",
-    "TASKS",
-    "UnsupportedOpsError",
-    "check_op_set",
-    "existing_versions",
-    "export_saved_model",
-    "next_version",
-    "signature_specs",
-    "versioned_export_dir",
-]
+# Public name -> defining module. Lazy, so that `albert-tf export --help` (which reads TASKS from the
+# TF-free signatures module) does not pay for importing TensorFlow.
+_EXPORTS = {
+    "ExportOptions": "albert_tf.export.module",
+    "ServingModule": "albert_tf.export.module",
+    "TASKS": "albert_tf.export.signatures",
+    "UnsupportedOpsError": "albert_tf.export.opset",
+    "check_op_set": "albert_tf.export.opset",
+    "existing_versions": "albert_tf.export.versioned",
+    "export_saved_model": "albert_tf.export.exporter",
+    "next_version": "albert_tf.export.versioned",
+    "signature_specs": "albert_tf.export.signatures",
+    "versioned_export_dir": "albert_tf.export.versioned",
+}
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'albert_tf.export' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_EXPORTS))
+
+
+__all__ = sorted(_EXPORTS)

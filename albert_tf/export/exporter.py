@@ -18,6 +18,7 @@ from albert_tf.export import examples, signatures, warmup
 from albert_tf.export.module import ExportOptions, ServingModule, model_task
 from albert_tf.export.opset import check_op_set
 from albert_tf.export.versioned import versioned_export_dir
+from albert_tf.utils.progress import ProgressBar, progress_enabled
 
 EXPORT_INFO_FILE = "albert_tf_export.json"
 
@@ -38,6 +39,7 @@ def export_saved_model(
     pad_to_multiple_of: int = 1,
     check_ops: bool = True,
     verify_warmup: bool = True,
+    progress: bool = False,
 ) -> str:
     """Exports ``model`` as ``export_dir/<version>/`` (TF Serving's ``BASE/NAME/<version>`` layout).
 
@@ -60,6 +62,7 @@ def export_saved_model(
             ``tensorflow_model_server`` can load).
         verify_warmup: replay the warmup records before publishing (a failing record would fail the
             server's load); costs one graph optimization per signature.
+        progress: show the stages (tracing, warmup check, saving, op check) on stderr when it is a terminal.
 
     Returns:
         The absolute path of the published version directory.
@@ -80,20 +83,27 @@ def export_saved_model(
     options = ExportOptions(task=task, max_length=max_length, text_pair=text_pair, ids_only=ids_only, top_k=top_k,
                             max_answer_length=max_answer_length, num_chunks=num_chunks,
                             pad_to_multiple_of=pad_to_multiple_of)
-    module = ServingModule(model, tokenizer, options)
-    functions = module.concrete_functions()
-    model_name = os.path.basename(os.path.normpath(os.fspath(export_dir)))
-    logs = _warmup_logs(model_name, module.specs, task, tokenizer, options)
-    if verify_warmup:
-        _replay(logs, functions)
+    stages = ["tracing", "warmup check", "saving", "op check"][: 4 if check_ops else 3]
+    with ProgressBar(len(stages), "export", unit="stages", enabled=progress_enabled(progress)) as bar:
+        bar.update(0, stages[0])
+        module = ServingModule(model, tokenizer, options)
+        functions = module.concrete_functions()
+        model_name = os.path.basename(os.path.normpath(os.fspath(export_dir)))
+        logs = _warmup_logs(model_name, module.specs, task, tokenizer, options)
+        bar.update(1, stages[1])
+        if verify_warmup:
+            _replay(logs, functions)
+        bar.update(1, stages[2])
 
-    with versioned_export_dir(export_dir, version) as (tmp, version):
-        tf.saved_model.save(module, tmp, signatures=functions)
-        _set_method_names(tmp, module.specs)
-        warmup.write_warmup_file(tmp, logs)
-        _write_export_info(tmp, module, model)
-        if check_ops:
-            check_op_set(tmp)
+        with versioned_export_dir(export_dir, version) as (tmp, version):
+            tf.saved_model.save(module, tmp, signatures=functions)
+            _set_method_names(tmp, module.specs)
+            warmup.write_warmup_file(tmp, logs)
+            _write_export_info(tmp, module, model)
+            if check_ops:
+                bar.update(1, stages[3])
+                check_op_set(tmp)
+        bar.update(1, "done")
     return os.path.join(os.path.abspath(os.fspath(export_dir)), str(version))
 
 

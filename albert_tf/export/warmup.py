@@ -18,6 +18,16 @@ WARMUP_FILE = "tf_serving_warmup_requests"
 MAX_WARMUP_RECORDS = 1000  # TF Serving's limit
 
 
+def require_serving_api() -> None:
+    """The warmup records are tensorflow-serving-api protos, an extra: say so in one line, before any
+    slow tracing, when it is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("tensorflow_serving") is None:
+        raise ImportError("export writes TF Serving warmup records, which needs tensorflow-serving-api: "
+                          "pip install 'albert-tf[serving]'")
+
+
 def warmup_path(saved_model_dir: str) -> str:
     return os.path.join(saved_model_dir, WARMUP_DIR, WARMUP_FILE)
 

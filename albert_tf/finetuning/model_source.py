@@ -37,7 +37,7 @@ class ModelSource:
 
 def resolve_model_source(model) -> ModelSource:
     """Classifies ``model`` (see the module doc) and reads its config."""
-    from albert_tf.checkpoints.resolve import resolve_config, resolve_directory
+    from albert_tf.checkpoints.resolve import can_be_hub_id, missing_model_message, resolve_config, resolve_directory
 
     if isinstance(model, AlbertConfig):
         return ModelSource(False, model, None, "the given AlbertConfig (random init)")
@@ -53,10 +53,8 @@ def resolve_model_source(model) -> ModelSource:
         return ModelSource(False, resolve_config(path), None, f"{path} (random init)")
     if path in PRESETS:
         return ModelSource(False, AlbertConfig.from_preset(path), None, f"preset {path} (random init)")
-    if path.startswith((".", "/", "~")) or path.count("/") != 1:
-        close = [p for p in PRESETS if path.lower() in p]
-        hint = f"; presets: {', '.join(sorted(PRESETS))}" if close or "albert" in path.lower() else ""
-        raise FileNotFoundError(f"model {path!r} is not a directory, a config .json, a preset or an owner/name hub id{hint}")
+    if not can_be_hub_id(path):
+        raise FileNotFoundError(missing_model_message(path))
     directory = resolve_directory(path)  # downloads, or raises naming what is missing
     return ModelSource(True, resolve_config(directory), directory, f"{path} ({directory})")
 

@@ -34,8 +34,11 @@ from albert_tf.finetuning.batching import LengthBucketedBatches, pad_batch, sequ
 from albert_tf.finetuning.model_source import load_tokenizer, resolve_model_source
 from albert_tf.finetuning.tasks import Settings, get_task
 from albert_tf.finetuning.tasks.classification import is_regression
-from albert_tf.modeling.config import AlbertConfig
+from albert_tf.checkpoints.resolve import SAFETENSORS_INDEX_NAME, SAFETENSORS_NAME, TF_H5_NAME
+from albert_tf.modeling.config import CONFIG_NAME, AlbertConfig
+from albert_tf.tokenization.constants import SPECIAL_TOKENS_MAP_FILE, TOKENIZER_CONFIG_FILE, VOCAB_FILE_NAME
 from albert_tf.utils.io import atomic_write_text
+from albert_tf.utils.progress import tensorboard_hint
 
 logger = logging.getLogger("albert_tf")
 
@@ -45,7 +48,13 @@ _SHAPE_FIELDS = ("vocab_size", "embedding_size", "hidden_size", "num_hidden_laye
                  "num_attention_heads", "intermediate_size", "inner_group_num", "max_position_embeddings",
                  "type_vocab_size")
 METRICS_FILE = "metrics.json"
+EVAL_RESULTS_FILE = "eval_results.json"  # what `albert-tf evaluate` writes beside the model by default
 LOG_DIR = "logs"
+# Everything a fine-tuning run leaves in output_dir (see albert_tf.utils.output_dir): the model directory
+# (config, weights, tokenizer), metrics, settings, evaluation results and TensorBoard logs.
+OUTPUT_ARTIFACTS = (CONFIG_NAME, SAFETENSORS_NAME, SAFETENSORS_INDEX_NAME, "model-*-of-*.safetensors", TF_H5_NAME,
+                    VOCAB_FILE_NAME, TOKENIZER_CONFIG_FILE, SPECIAL_TOKENS_MAP_FILE, METRICS_FILE, SETTINGS_FILE,
+                    EVAL_RESULTS_FILE, LOG_DIR)
 # --mixed_precision values -> Keras dtype policies.
 PRECISIONS = {None: "float32", "": "float32", "none": "float32", "float32": "float32",
               "float16": "mixed_float16", "mixed_float16": "mixed_float16",
@@ -336,6 +345,7 @@ def finetune(
     Raises:
         DataFormatError: a malformed row (file, line, reason); FileNotFoundError, ValueError: bad arguments.
     """
+    from albert_tf.pretraining.config_overrides import check_config_overrides
     from albert_tf.pretraining.strategy import is_chief, make_strategy, validate_strategy_flags
 
     started = time.time()
@@ -377,6 +387,7 @@ def finetune(
 
     overrides = dict(task.label_config(train_examples, source.config if source.pretrained else None,
                                        1 if regression else num_labels))
+    check_config_overrides(config_overrides or {})
     overrides.update(config_overrides or {})
     if source.pretrained:
         changed = sorted(k for k in _SHAPE_FIELDS if k in overrides and overrides[k] != getattr(source.config, k))
@@ -451,6 +462,8 @@ def finetune(
             print(f"fine-tuning {task.name}: {source.description}, {len(train_examples)} examples "
                   f"({len(train_encoded.rows)} rows), {steps_per_epoch} steps x {epochs} epochs, "
                   f"strategy={strategy} ({replicas} replica(s)), {policy}", flush=True)
+            if chief:
+                print(tensorboard_hint(log_root), flush=True)
         fit = net.fit(batches.to_dataset(), epochs=epochs, callbacks=callbacks, verbose=1 if verbose else 0,
                       shuffle=False)  # the batch source shuffles (by length buckets) itself
         if eval_examples is None or run.best is None:

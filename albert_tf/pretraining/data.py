@@ -58,6 +58,8 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from albert_tf.pretraining import masking
+from albert_tf.utils.io import name_invalid_utf8
+from albert_tf.utils.progress import ProgressBar, progress_enabled
 
 logger = logging.getLogger("albert_tf")
 
@@ -185,25 +187,38 @@ def read_documents(input_files: Sequence[str], tokenizer, *, sentence_split: boo
     """
     documents: list[list[np.ndarray]] = [[]]
     for path in input_files:
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                line = line.strip()
-                if not line:
-                    if documents[-1]:
-                        if max_documents is not None and len(documents) >= max_documents:
-                            return documents
-                        documents.append([])
-                    continue
-                for sentence in (split_sentences(line) if sentence_split else [line]):
-                    ids = tokenizer.convert_tokens_to_ids(tokenizer.tokenize(sentence))
-                    if ids:
-                        documents[-1].append(np.asarray(ids, np.int32))
-        # A file ends a document even without a trailing blank line.
-        if documents[-1]:
-            if max_documents is not None and len(documents) >= max_documents:
-                return documents
-            documents.append([])
+        try:
+            done = _read_file_documents(path, tokenizer, documents, sentence_split, max_documents)
+        except UnicodeDecodeError:
+            name_invalid_utf8([path])  # the decode error itself names neither the file nor the line
+            raise
+        if done:
+            break
     return [d for d in documents if d]
+
+
+def _read_file_documents(path: str, tokenizer, documents: list, sentence_split: bool,
+                         max_documents: int | None) -> bool:
+    """Appends one file's documents to ``documents``; True once ``max_documents`` are complete."""
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                if documents[-1]:
+                    if max_documents is not None and len(documents) >= max_documents:
+                        return True
+                    documents.append([])
+                continue
+            for sentence in (split_sentences(line) if sentence_split else [line]):
+                ids = tokenizer.convert_tokens_to_ids(tokenizer.tokenize(sentence))
+                if ids:
+                    documents[-1].append(np.asarray(ids, np.int32))
+    # A file ends a document even without a trailing blank line.
+    if documents[-1]:
+        if max_documents is not None and len(documents) >= max_documents:
+            return True
+        documents.append([])
+    return False
 
 
 def _truncate_pair(tokens_a: list[int], tokens_b: list[int], max_num_tokens: int, rng: random.Random) -> None:
@@ -333,6 +348,7 @@ def create_pretraining_data(
     short_seq_prob: float = 0.1,
     sentence_split: bool = True,
     max_documents: int | None = None,
+    progress: bool = False,
 ) -> PretrainingDataReport:
     """Writes sharded pretraining TFRecords and returns what was written with its statistics.
 
@@ -344,6 +360,7 @@ def create_pretraining_data(
             report is written beside them.
         dupe_factor: passes over the corpus, each with fresh random choices.
         max_documents: read at most this many documents (for quick runs).
+        progress: draw a progress bar (documents x dupe_factor) on stderr when it is a terminal.
 
     Files are written atomically: a reader never sees a partial shard.
     """
@@ -377,8 +394,10 @@ def create_pretraining_data(
     drawn_ngrams: collections.Counter = collections.Counter()
     used_ngrams: collections.Counter = collections.Counter()
     replacements: collections.Counter = collections.Counter()
-    with _AtomicShardWriters(output_files, atomic_path, tf) as writers:
-        for _ in range(dupe_factor):
+    bar = ProgressBar(dupe_factor * len(documents), "create-pretraining-data", unit="documents",
+                      enabled=progress_enabled(progress))
+    with _AtomicShardWriters(output_files, atomic_path, tf) as writers, bar:
+        for round_index in range(dupe_factor):
             round_instances: list[TrainingInstance] = []
             for document in documents:
                 round_instances.extend(instances_from_document(
@@ -386,6 +405,7 @@ def create_pretraining_data(
                     max_predictions_per_seq=max_predictions_per_seq, masked_lm_prob=masked_lm_prob,
                     short_seq_prob=short_seq_prob, max_ngram=ngram,
                 ))
+                bar.update(1, f"pass {round_index + 1}/{dupe_factor}")
             rng.shuffle(round_instances)
             for instance in round_instances:
                 writers.write(serialize_instance(instance, max_seq_length, max_predictions_per_seq))

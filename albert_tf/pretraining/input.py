@@ -27,6 +27,7 @@ from typing import Sequence
 
 import tensorflow as tf
 
+from albert_tf.pretraining.data import STATS_SUFFIX
 from albert_tf.pretraining.masking import ngram_probabilities
 from albert_tf.tokenization import constants
 
@@ -36,29 +37,71 @@ MODEL_FEATURES = (
 )
 
 
+def _is_side_file(path: str) -> bool:
+    """What create-pretraining-data writes beside the shards but is not records: PREFIX.stats.json and the
+    hidden temporary files of atomic writes."""
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    return name.endswith(STATS_SUFFIX) or name.startswith(".tmp-")
+
+
 def resolve_files(file_patterns: str | Sequence[str]) -> list[str]:
-    """Comma-separated globs or a list of them -> the sorted list of matching files (local or gs://)."""
+    """Comma-separated globs or a list of them -> the sorted list of matching files (local or gs://).
+
+    A glob skips the side files create-pretraining-data writes beside its shards (``PREFIX.stats.json``),
+    so ``'data/wiki*'`` means the records; a file named exactly is kept (and checked by
+    :func:`record_shapes`).
+    """
     if isinstance(file_patterns, str):
         file_patterns = [p for p in file_patterns.split(",") if p.strip()]
     files: list[str] = []
     for pattern in file_patterns:
-        matches = sorted(tf.io.gfile.glob(pattern.strip()))
+        pattern = pattern.strip()
+        matches = sorted(tf.io.gfile.glob(pattern))
+        if any(c in pattern for c in "*?["):
+            matches = [m for m in matches if not _is_side_file(m)]
         if not matches:
             raise FileNotFoundError(f"no pretraining record file matches {pattern!r}")
         files.extend(matches)
     return sorted(dict.fromkeys(files))
 
 
+def _first_record_shapes(path: str) -> tuple[int, int] | None:
+    """(max_seq_length, max_predictions_per_seq) of the file's first record; None for an empty file."""
+    try:
+        raws = [raw.numpy() for raw in tf.data.TFRecordDataset([path]).take(1)]
+    except tf.errors.OpError as err:
+        reason = err.message.strip().splitlines()[0] if err.message.strip() else type(err).__name__
+        raise ValueError(f"{path} is not a TFRecord file ({reason}); pass the .tfrecord shards "
+                         "create-pretraining-data writes") from None
+    if not raws:
+        return None
+    try:
+        features = tf.train.Example.FromString(raws[0]).features.feature
+    except Exception:  # noqa: BLE001 (any protobuf decode failure means the same thing)
+        raise ValueError(f"{path} holds TFRecords that are not tf.train.Example protos") from None
+    missing = [k for k in MODEL_FEATURES if k not in features]
+    if missing:
+        raise ValueError(f"{path} is not a pretraining record file: missing features {missing}")
+    return len(features["input_ids"].int64_list.value), len(features["masked_lm_positions"].int64_list.value)
+
+
 def record_shapes(files: Sequence[str]) -> tuple[int, int]:
-    """(max_seq_length, max_predictions_per_seq) read from the first record."""
-    for raw in tf.data.TFRecordDataset(files[:1]).take(1):
-        example = tf.train.Example.FromString(raw.numpy())
-        features = example.features.feature
-        missing = [k for k in MODEL_FEATURES if k not in features]
-        if missing:
-            raise ValueError(f"{files[0]} is not a pretraining record file: missing features {missing}")
-        return len(features["input_ids"].int64_list.value), len(features["masked_lm_positions"].int64_list.value)
-    raise ValueError(f"{files[0]} holds no records")
+    """(max_seq_length, max_predictions_per_seq), after checking that every file holds pretraining
+    records of that one shape: a wrong file fails here, named, not deep inside the input pipeline."""
+    shapes, first = None, None
+    for path in files:
+        found = _first_record_shapes(path)
+        if found is None:
+            continue
+        if shapes is not None and found != shapes:
+            raise ValueError(f"{path} has records of shape (max_seq_length, max_predictions_per_seq)={found}, "
+                             f"{first} has {shapes}: the files come from different create-pretraining-data runs")
+        if shapes is None:
+            shapes, first = found, path
+    if shapes is None:
+        raise ValueError(f"{files[0]} holds no records" if len(files) == 1 else f"none of {len(files)} files holds "
+                         "records")
+    return shapes
 
 
 def _feature_spec(max_seq_length: int, max_predictions: int, with_boundary: bool) -> dict:

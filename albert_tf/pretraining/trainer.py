@@ -56,7 +56,10 @@ from albert_tf.modeling import AlbertConfig, TFAlbertForPreTraining
 from albert_tf.pretraining import input as pretraining_input
 from albert_tf.pretraining import optimization
 from albert_tf.pretraining import strategy as strategy_lib
+from albert_tf.pretraining.config_overrides import parse_config_overrides
 from albert_tf.utils.io import atomic_write_text
+from albert_tf.utils.output_dir import OVERWRITE_FLAG, earlier_outputs, remove_outputs
+from albert_tf.utils.progress import tensorboard_hint
 
 logger = logging.getLogger("albert_tf")
 
@@ -64,6 +67,12 @@ MIXED_PRECISION = ("none", "float16", "bfloat16")
 RUN_CONFIG_NAME = "run_config.json"
 METRICS_NAME = "metrics.jsonl"
 CHECKPOINT_SUBDIR = "checkpoints"
+TRAIN_LOG_SUBDIR, EVAL_LOG_SUBDIR = "train", "eval"
+DEFAULT_EXPORT_SUBDIR = "pretrained"
+WORKER_TMP = ".worker_tmp"  # non-chief workers' throwaway checkpoints
+# What a run leaves in model_dir: removed by overwrite_output_dir, and the sign of an earlier run.
+RUN_OUTPUTS = (CHECKPOINT_SUBDIR, TRAIN_LOG_SUBDIR, EVAL_LOG_SUBDIR, METRICS_NAME, RUN_CONFIG_NAME,
+               DEFAULT_EXPORT_SUBDIR, WORKER_TMP)
 # Settings that define the data stream; a resumed run must use the same ones to continue it exactly.
 _STREAM_SETTINGS = ("train_files", "global_batch_size", "seed", "dynamic_masking", "shuffle_buffer_size",
                     "num_input_pipelines", "max_seq_length", "max_predictions_per_seq")
@@ -82,32 +91,6 @@ class PretrainResult:
     metrics: dict
     eval_metrics: dict | None
     examples_per_second: float
-
-
-def parse_config_overrides(text: str | Sequence[str] | Mapping[str, Any] | None) -> dict[str, Any]:
-    """``"hidden_size=64,num_hidden_layers=2"`` (or a list of ``key=value``) -> dict with JSON-typed values.
-
-    >>> parse_config_overrides("hidden_size=64,hidden_act=gelu_new,hidden_dropout_prob=0.0")
-    {'hidden_size': 64, 'hidden_act': 'gelu_new', 'hidden_dropout_prob': 0.0}
-    """
-    if text is None:
-        return {}
-    if isinstance(text, Mapping):
-        return dict(text)
-    items = text.split(",") if isinstance(text, str) else [i for part in text for i in part.split(",")]
-    overrides: dict[str, Any] = {}
-    for item in items:
-        item = item.strip()
-        if not item:
-            continue
-        if "=" not in item:
-            raise ValueError(f"config override {item!r} is not key=value")
-        key, value = (s.strip() for s in item.split("=", 1))
-        try:
-            overrides[key] = json.loads(value)
-        except json.JSONDecodeError:
-            overrides[key] = value
-    return overrides
 
 
 def resolve_model_config(model_config: AlbertConfig | str | os.PathLike, overrides: Mapping[str, Any] | None = None,
@@ -308,17 +291,40 @@ class _MetricsLog:
             os.fsync(f.fileno())
 
 
-def _check_run_config(path: str, settings: dict) -> None:
-    if not tf.io.gfile.exists(path):
+def _run_config_changes(previous: Mapping[str, Any], settings: Mapping[str, Any]) -> list[str]:
+    """``"field: old -> new"`` for each data-stream setting and model config field that differs."""
+    current = json.loads(json.dumps(settings, default=str))  # compare as run_config.json stores it
+    changes = [f"{k}: {previous[k]!r} -> {current.get(k)!r}" for k in _STREAM_SETTINGS
+               if k in previous and previous[k] != current.get(k)]
+    old_model, new_model = previous.get("model_config") or {}, current.get("model_config") or {}
+    changes += [f"model_config.{k}: {old_model.get(k)!r} -> {new_model.get(k)!r}"
+                for k in sorted(set(old_model) | set(new_model)) if old_model.get(k) != new_model.get(k)]
+    return changes
+
+
+def prepare_model_dir(model_dir: str, settings: Mapping[str, Any], overwrite: bool, chief: bool) -> None:
+    """Resume the same run, refuse another one, or (``overwrite``) remove the earlier run's outputs.
+
+    A directory is the same run when its ``run_config.json`` records the same data stream and model
+    config: restoring another shape would fail inside TensorFlow, and other data settings would silently
+    continue a different stream, so the changed fields are named instead.
+    """
+    found = earlier_outputs(model_dir, RUN_OUTPUTS)
+    if overwrite:
+        if chief:
+            remove_outputs(model_dir, found)
         return
-    previous = json.loads(tf.io.gfile.GFile(path).read())
-    changed = {k: (previous.get(k), settings.get(k)) for k in _STREAM_SETTINGS
-               if k in previous and previous.get(k) != settings.get(k)}
-    if changed:
-        details = "; ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in changed.items())
-        raise ValueError(
-            f"{path} records a run with other data settings ({details}). Resuming with them changed would not "
-            "continue the same data stream; pass the original values or use a new model_dir.")
+    run_config_path = os.path.join(model_dir, RUN_CONFIG_NAME)
+    if RUN_CONFIG_NAME in found:
+        changes = _run_config_changes(json.loads(tf.io.gfile.GFile(run_config_path).read()), settings)
+        if changes:
+            raise ValueError(
+                f"{run_config_path} records a different run ({'; '.join(changes)}). Resuming with them changed "
+                f"would not continue it: pass the original values, choose a new model_dir, or pass "
+                f"{OVERWRITE_FLAG} to start over")
+    elif chief and [name for name in found if name != WORKER_TMP]:
+        raise FileExistsError(f"model_dir {model_dir} holds {', '.join(found)} but no {RUN_CONFIG_NAME} (not a "
+                              f"resumable albert-tf pretraining run); choose a new model_dir or pass {OVERWRITE_FLAG}")
 
 
 def export_pretrained(model, export_dir: str, tokenizer=None) -> str:
@@ -513,6 +519,7 @@ def pretrain(
     export_dir: str | os.PathLike | None = None,
     progress_bar: bool = True,
     stop_after_steps: int | None = None,
+    overwrite_output_dir: bool = False,
 ) -> PretrainResult:
     """Pretrains ``TFAlbertForPreTraining`` (MLM + SOP) on records, resuming from ``model_dir`` if it has
     a checkpoint. See the module docstring for what is written where.
@@ -537,6 +544,8 @@ def pretrain(
             next to the exported model.
         stop_after_steps: stop (with a checkpoint) after this many steps in this call, e.g. to split a
             long run; the schedule still spans ``num_train_steps``.
+        overwrite_output_dir: start over in a ``model_dir`` that holds another run (its outputs are
+            removed first). Without it the same run resumes, and another run is refused naming what changed.
 
     Seeds Python, NumPy and TensorFlow with ``seed`` (``keras.utils.set_random_seed``) so that the initial
     weights are reproducible and the same on every worker.
@@ -569,6 +578,17 @@ def pretrain(
         raise ValueError(f"records have max_seq_length={max_seq_length} > the model's max_position_embeddings="
                          f"{config.max_position_embeddings}")
 
+    num_pipelines = _num_input_pipelines(strategy)
+    settings = {
+        "train_files": files, "global_batch_size": global_batch_size, "seed": seed,
+        "dynamic_masking": dynamic_masking, "shuffle_buffer_size": shuffle_buffer_size,
+        "num_input_pipelines": num_pipelines, "max_seq_length": max_seq_length,
+        "max_predictions_per_seq": max_predictions, "num_train_steps": num_train_steps,
+        "learning_rate": learning_rate, "warmup_steps": warmup_steps, "optimizer": optimizer,
+        "num_replicas": num_replicas, "model_config": config.to_dict(),
+    }
+    prepare_model_dir(model_dir, settings, overwrite_output_dir, chief)  # before anything is built or restored
+
     keras.utils.set_random_seed(seed)
     dtype = {None: None, "float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}[mixed_precision]
     with strategy.scope():
@@ -587,22 +607,12 @@ def pretrain(
     checkpoint = tf.train.Checkpoint(model=model, optimizer=opt, step=global_step)
     checkpoint_dir = os.path.join(model_dir, CHECKPOINT_SUBDIR)
     write_dir = checkpoint_dir if chief else os.path.join(
-        model_dir, ".worker_tmp", strategy_lib.worker_id(strategy))
+        model_dir, WORKER_TMP, strategy_lib.worker_id(strategy))
     manager = tf.train.CheckpointManager(checkpoint, write_dir, max_to_keep=keep_checkpoint_max if chief else 1)
     latest = tf.train.latest_checkpoint(checkpoint_dir)
-    num_pipelines = _num_input_pipelines(strategy)
-    settings = {
-        "train_files": files, "global_batch_size": global_batch_size, "seed": seed,
-        "dynamic_masking": dynamic_masking, "shuffle_buffer_size": shuffle_buffer_size,
-        "num_input_pipelines": num_pipelines, "max_seq_length": max_seq_length,
-        "max_predictions_per_seq": max_predictions, "num_train_steps": num_train_steps,
-        "learning_rate": learning_rate, "warmup_steps": warmup_steps, "optimizer": optimizer,
-        "num_replicas": num_replicas, "model_config": config.to_dict(),
-    }
     run_config_path = os.path.join(model_dir, RUN_CONFIG_NAME)
     log = _MetricsLog(os.path.join(model_dir, METRICS_NAME) if chief else None)
     if latest:
-        _check_run_config(run_config_path, settings)
         checkpoint.restore(latest).assert_existing_objects_matched()
         logger.info("Restored %s (step %d)", latest, int(global_step.numpy()))
     elif init_checkpoint:
@@ -626,10 +636,12 @@ def pretrain(
             max_seq_length=max_seq_length, max_predictions_per_seq=max_predictions)
 
     iterator = iter(strategy.distribute_datasets_from_function(dataset_fn))
-    train_writer = tf.summary.create_file_writer(os.path.join(model_dir, "train")) if chief else \
+    train_writer = tf.summary.create_file_writer(os.path.join(model_dir, TRAIN_LOG_SUBDIR)) if chief else \
         tf.summary.create_noop_writer()
-    eval_writer = tf.summary.create_file_writer(os.path.join(model_dir, "eval")) if (chief and eval_files) else \
+    eval_writer = tf.summary.create_file_writer(os.path.join(model_dir, EVAL_LOG_SUBDIR)) if (chief and eval_files) else \
         tf.summary.create_noop_writer()
+    if chief and progress_bar:
+        print(tensorboard_hint(model_dir), flush=True)
     progbar = keras.utils.Progbar(num_train_steps, stateful_metrics=list(metrics_from_sums(
         dict.fromkeys(_SUM_KEYS, 1.0)))) if (chief and progress_bar) else None
     if progbar is not None and restored_step:
@@ -688,12 +700,12 @@ def pretrain(
         log.write(step=step, split="eval", **eval_metrics)
     exported = None
     if step >= num_train_steps:
-        exported = os.fspath(export_dir) if export_dir else os.path.join(model_dir, "pretrained")
+        exported = os.fspath(export_dir) if export_dir else os.path.join(model_dir, DEFAULT_EXPORT_SUBDIR)
         if chief:
             export_pretrained(model, exported, tok)
             log.write(event="exported", step=step, export_dir=exported)
     if not chief:
-        _remove_tree(os.path.join(model_dir, ".worker_tmp"))
+        _remove_tree(os.path.join(model_dir, WORKER_TMP))
     train_writer.close()
     eval_writer.close()
     logger.info("Pretraining stopped at step %d after %.1fs", step, time.time() - started)

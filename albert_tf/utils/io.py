@@ -1,11 +1,11 @@
-"""Atomic file writes: a reader never sees a half-written file."""
+"""File helpers: atomic writes (a reader never sees a half-written file) and UTF-8 checks naming the line."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 
 @contextlib.contextmanager
@@ -50,3 +50,36 @@ def atomic_write_with(path: str | os.PathLike, writer: Callable[[str], None]) ->
     """Calls `writer(tmp_path)` and renames the result over `path`."""
     with atomic_path(path) as tmp:
         writer(tmp)
+
+
+def invalid_utf8(path: str | os.PathLike) -> tuple[int, str] | None:
+    """The first line of a file that is not UTF-8, as (1-based line number, reason); None if it all decodes.
+
+    Reads line by line, so a large corpus is never held in memory; a newline byte never occurs inside a
+    UTF-8 sequence, so per-line decoding finds exactly the bytes a whole-file decode would reject.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.NamedTemporaryFile("wb", suffix=".txt", delete=False) as f:
+        ...     _ = f.write("ok\\ncaf\\xe9\\n".encode("latin-1"))
+        >>> invalid_utf8(f.name)
+        (2, 'not valid UTF-8 (invalid continuation byte at byte 6)')
+    """
+    offset = 0
+    with open(path, "rb") as f:
+        for number, line in enumerate(f, 1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as err:
+                return number, f"not valid UTF-8 ({err.reason} at byte {offset + err.start})"
+            offset += len(line)
+    return None
+
+
+def name_invalid_utf8(paths: Iterable[str | os.PathLike]) -> None:
+    """Raises ``ValueError("PATH:LINE: not valid UTF-8 (...)")`` for the first of ``paths`` that does not
+    decode: what a reader calls when a ``UnicodeDecodeError`` (which names neither) reaches it."""
+    for path in paths:
+        found = invalid_utf8(path)
+        if found is not None:
+            raise ValueError(f"{os.fspath(path)}:{found[0]}: {found[1]}")

@@ -4,6 +4,7 @@ task, and their exports (plus a pair classifier, a regressor and an ids-only exp
 import os
 
 import pytest
+import tensorflow_text  # noqa: F401  (tests load text-in exports in-process: their ops must be registered)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA = os.path.join(REPO, "data")

@@ -12,6 +12,7 @@ import os
 from typing import Any, Mapping, Sequence
 
 from albert_tf.finetuning.errors import DataFormatError
+from albert_tf.utils.io import invalid_utf8
 
 
 @dataclasses.dataclass
@@ -104,9 +105,8 @@ def open_text(path: str):
         raw = f.read()
     try:
         return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise DataFormatError(path, line, f"not valid UTF-8 ({err.reason} at byte {err.start})") from None
+    except UnicodeDecodeError:
+        raise DataFormatError(path, *invalid_utf8(path)) from None
 
 
 def require_examples(path: str, examples: Sequence) -> list:

@@ -1,0 +1,69 @@
+"""Start-up time of the `albert-tf` commands: seconds until the process exits, and whether TF was loaded.
+
+Each case runs in a fresh interpreter (absl flags and imports are process-global), several times; the
+table shows the median wall time and whether ``tensorflow`` ended up in ``sys.modules``.
+
+Example:
+    $ .venv/bin/python bench/startup.py            # 3 runs per case
+    $ .venv/bin/python bench/startup.py --runs=1
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Runs the CLI the way the console script does, then reports whether TensorFlow was imported.
+PROBE = ("import sys, runpy\n"
+         "sys.argv = ['albert-tf'] + sys.argv[1:]\n"
+         "try:\n"
+         "    runpy.run_module('albert_tf.cli', run_name='__main__')\n"
+         "except SystemExit:\n"
+         "    pass\n"
+         "sys.stderr.write('\\nTF_LOADED=%s\\n' % ('tensorflow' in sys.modules))\n")
+
+
+def cases(tmp: str) -> list[list[str]]:
+    from albert_tf.cli import COMMANDS
+
+    corpus = os.path.join(REPO, "data", "wiki_sample.txt")
+    out = [["--help"], ["--version"]]
+    out += [[name, "--help"] for name in COMMANDS]
+    out.append(["train-tokenizer", f"--input={corpus}", "--vocab_size=500", "--max_lines=2000",
+                f"--output_dir={os.path.join(tmp, 'spm')}", "--overwrite_output_dir", "--noprogress_bar"])
+    return out
+
+
+def measure(args: list[str], runs: int) -> tuple[float, bool, int]:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": REPO}
+    times, loaded, rc = [], False, 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env,
+                              cwd=REPO, timeout=600)
+        times.append(time.perf_counter() - start)
+        loaded = "TF_LOADED=True" in done.stderr
+        rc = done.returncode
+    return statistics.median(times), loaded, rc
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    print("| command | seconds (median of %d) | imports tensorflow |" % args.runs)
+    print("|---|---:|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in cases(tmp):
+            seconds, loaded, _ = measure(case, args.runs)
+            shown = " ".join(a if not a.startswith(("--input=", "--output_dir=")) else a.split("=")[0] + "=..."
+                             for a in case)
+            print(f"| `albert-tf {shown}` | {seconds:.2f} | {'yes' if loaded else 'no'} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
