@@ -88,3 +88,20 @@ def test_rest_client_does_not_import_tensorflow():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'grpc')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("protocol", ["grpc", "rest"])
+def test_classify_and_regress_without_a_signature_pick_it_by_method_name(embedded_server, protocol):
+    """``second`` (a TF1 export) has classify/regress signatures marked by method name; without one named,
+    the client runs those, while the server alone, like stock, would run serving_default."""
+    from albert_tf.serving import Client, InvalidRequestError
+    from tests.serving.saved_models import expected_y
+
+    target = embedded_server.grpc_target if protocol == "grpc" else "%s:%d" % embedded_server.rest_address
+    with Client(target, "second", protocol, timeout=60) as client:
+        rows = client.classify([{"x": 1.0}, {"x": 3.0}])
+        assert [row[1][1] for row in rows] == pytest.approx(expected_y([1.0, 3.0], 1).tolist())
+        assert client.regress([{"x": 2.0}]) == pytest.approx(expected_y([2.0], 1).tolist())
+    # half_plus_two's signatures are all marked predict (tf.saved_model.save): the server's default runs.
+    with Client(target, "half_plus_two", protocol, timeout=60) as client, pytest.raises(InvalidRequestError):
+        client.classify([{"x": 1.0}])
