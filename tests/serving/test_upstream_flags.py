@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -119,8 +120,9 @@ def test_no_effect_flags_are_logged_once(flagged_server):
 
 
 def test_grpc_health_checking_service(flagged_server):
-    health_v1 = pytest.importorskip("grpc_health.v1", reason="grpcio-health-checking (setup.cfg) not installed")
-    health_pb2, health_pb2_grpc = health_v1.health_pb2, health_v1.health_pb2_grpc
+    pytest.importorskip("grpc_health.v1", reason="grpcio-health-checking (setup.cfg) not installed")
+    # The submodules are not attributes of the package until imported by name.
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
     with grpc.insecure_channel(flagged_server.grpc_target) as channel:
         stub = health_pb2_grpc.HealthStub(channel)
         for service in ("", "ModelService", "PredictionService"):
@@ -208,3 +210,45 @@ def test_unknown_saved_model_tags_fail_the_load(model_root):
     assert result.returncode != 0
     assert "did not become available" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_ssl_config_file(model_root, tmp_path):
+    """--ssl_config_file: an SSLConfig text proto; TLS clients get answers, plaintext ones do not."""
+    if not shutil.which("openssl"):
+        pytest.skip("openssl (to make a throwaway certificate) is not installed")
+    key, cert = tmp_path / "server.key", tmp_path / "server.crt"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    ssl_config = tmp_path / "ssl.config"
+    ssl_config.write_text(f"server_key: {json.dumps(key.read_text())}\nserver_cert: {json.dumps(cert.read_text())}\n"
+                          "client_verify: false\n")
+    config_path = tmp_path / "models.config"
+    config_path.write_text(models_config_text([{"name": "half_plus_two", "versions": [1],
+                                                 "base_path": os.path.join(model_root, "half_plus_two")}]))
+    process = ServerProcess(EMBEDDED, str(config_path), str(tmp_path / "server.log"),
+                            [f"--ssl_config_file={ssl_config}"])
+    process.process = subprocess.Popen(process.command(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                       text=True, cwd=REPO, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2",
+                                                                     PYTHONPATH=REPO))
+    try:
+        for line in process.process.stdout:
+            if line.startswith("albert-tf serve: ready"):
+                break
+        else:
+            pytest.fail(f"server exited with {process.process.wait()}")
+        credentials = grpc.ssl_channel_credentials(root_certificates=cert.read_bytes())
+        request = predict_pb2.PredictRequest()
+        request.model_spec.name = "half_plus_two"
+        request.inputs["x"].CopyFrom(tf.make_tensor_proto(np.array([2.0], np.float32)))
+        with grpc.secure_channel(process.grpc_target, credentials,
+                                 options=[("grpc.ssl_target_name_override", "localhost")]) as channel:
+            response = prediction_service_pb2_grpc.PredictionServiceStub(channel).Predict(request, timeout=30)
+        np.testing.assert_allclose(tf.make_ndarray(response.outputs["y"]), expected_y([2.0], version=1))
+        with grpc.insecure_channel(process.grpc_target) as channel:
+            with pytest.raises(grpc.RpcError) as info:
+                prediction_service_pb2_grpc.PredictionServiceStub(channel).Predict(request, timeout=10)
+        assert info.value.code() == grpc.StatusCode.UNAVAILABLE
+    finally:
+        process.process.terminate()
+        process.process.wait(30)
