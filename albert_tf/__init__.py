@@ -35,6 +35,8 @@ _EXPORTS = {
     "TFAutoModelForTokenClassification": "albert_tf.auto",
     "TFAutoModelForQuestionAnswering": "albert_tf.auto",
     "AlbertTokenizer": "albert_tf.tokenization",
+    "AlbertTokenizerFast": "albert_tf.tokenization",
+    "AutoTokenizer": "albert_tf.tokenization",
     "AlbertPreprocessor": "albert_tf.tokenization",
     "BatchEncoding": "albert_tf.tokenization",
     "train_tokenizer": "albert_tf.tokenization",

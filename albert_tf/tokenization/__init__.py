@@ -5,8 +5,10 @@ Example:
 """
 
 from albert_tf.tokenization import constants
+from albert_tf.tokenization.added_tokens import AddedToken
+from albert_tf.tokenization.auto import AutoTokenizer
 from albert_tf.tokenization.batch_encoding import BatchEncoding
-from albert_tf.tokenization.tokenizer import AlbertTokenizer
+from albert_tf.tokenization.tokenizer import AlbertTokenizer, AlbertTokenizerFast
 from albert_tf.tokenization.training import train_tokenizer
 
 
@@ -21,4 +23,5 @@ def __getattr__(name):
     raise AttributeError(f"module 'albert_tf.tokenization' has no attribute {name!r}")
 
 
-__all__ = ["AlbertPreprocessor", "AlbertTokenizer", "BatchEncoding", "constants", "train_tokenizer"]
+__all__ = ["AddedToken", "AlbertPreprocessor", "AlbertTokenizer", "AlbertTokenizerFast", "AutoTokenizer",
+           "BatchEncoding", "constants", "train_tokenizer"]
