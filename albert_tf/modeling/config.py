@@ -231,11 +231,13 @@ class AlbertConfig:
         return cls(**merged)
 
     def to_json_string(self, use_diff: bool = False) -> str:
-        """config.json text. `use_diff=True` keeps only fields that differ from a default AlbertConfig."""
+        """config.json text. `use_diff=True` is HF's diff form: ALBERT's own fields always, the fields all HF
+        configs share only where they differ from their defaults."""
         values = self.to_dict()
         if use_diff:
             defaults = AlbertConfig().to_dict()
-            values = {k: v for k, v in values.items() if k == "model_type" or k not in defaults or defaults[k] != v}
+            shared = set(_COMMON_DEFAULTS) | {"id2label", "label2id"}
+            values = {k: v for k, v in values.items() if k not in shared or defaults[k] != v}
         return json.dumps(values, indent=2, sort_keys=True) + "\n"
 
     def to_json_file(self, json_file_path: str | os.PathLike, use_diff: bool = False) -> None:

@@ -262,8 +262,10 @@ class AlbertPreTrainedModel(HFModelAPI, keras.Model):
         """The Keras loss if compiled with one, else HF's loss of this head (see `hf_compute_loss`).
 
         With the HF loss, `sample_weight` (and Keras' `class_weight`, which arrives as one) is applied per
-        example: `fit(ds, sample_weight=w)` weights example i's loss by w[i]. (HF's TF models under Keras 2
+        example: `fit(x, y, sample_weight=w)` weights example i's loss by w[i]. (HF's TF models under Keras 2
         passed it to a dummy Keras loss over the already-reduced loss; per example is what the name says.)
+        Keras delivers weights only with labels as `y` (or a dataset of (x, y, w)); with the labels inside
+        `x` and no `y`, Keras itself drops `sample_weight` before the loss sees it.
         """
         if self._compile_loss is not None:
             return super().compute_loss(x, y, self._primary(y_pred), sample_weight, training=training)

@@ -57,6 +57,7 @@ class AlbertEmbeddings(ConfiguredLayer):
 
     def call(self, input_ids=None, token_type_ids=None, position_ids=None, inputs_embeds=None, training=None):
         if inputs_embeds is None:
+            _check_ids_in_vocabulary(input_ids, self.word_embeddings.input_dim)
             inputs_embeds = self.word_embeddings(input_ids)
         else:
             inputs_embeds = ops.cast(inputs_embeds, self.compute_dtype)
@@ -70,3 +71,17 @@ class AlbertEmbeddings(ConfiguredLayer):
         )
         embeddings = self.layer_norm(embeddings)
         return self.dropout(embeddings, training=training)
+
+
+def _check_ids_in_vocabulary(input_ids, vocab_size: int) -> None:
+    """HF's `check_embeddings_within_bounds`: on GPU a gather out of range silently yields zeros, so an id
+    outside [0, vocab_size) is an InvalidArgumentError naming the bound, on every device. TensorFlow only:
+    keras.ops has no assert, and on the other backends an out-of-range take is clamped or raises itself."""
+    if keras.backend.backend() != "tensorflow":
+        return
+    import tensorflow as tf
+
+    ids = tf.convert_to_tensor(input_ids)
+    tf.debugging.assert_less(ids, tf.cast(vocab_size, ids.dtype),
+                             message=f"input_ids must be smaller than vocab_size ({vocab_size})")
+    tf.debugging.assert_non_negative(ids, message="input_ids must not be negative")
