@@ -16,7 +16,8 @@ flags.DEFINE_string("model", None, "Model directory: config.json + weights + spi
 flags.DEFINE_enum("task", None, list(TASKS), "Head to export (its model class loads the weights).", required=True)
 flags.DEFINE_string("export_dir", None, "BASE/NAME: the version is written to BASE/NAME/<version>/.", required=True)
 flags.DEFINE_integer("version", None, "Integer version; default: the next free one. Never overwrites.", lower_bound=0)
-flags.DEFINE_integer("max_length", 512, "Truncation length of the in-graph tokenizer (special tokens included).")
+flags.DEFINE_integer("max_length", None, "Truncation length of the in-graph tokenizer (special tokens included); "
+                     "default: the model's max_position_embeddings.", lower_bound=3)
 flags.DEFINE_bool("text_pair", False, "sequence_classification: the model was trained on (text, text_pair).")
 flags.DEFINE_bool("ids_only", False, "Export token-id signatures only (no tokenizer ops): stock saved_model_cli "
                   "and any TensorFlow build can run it.")

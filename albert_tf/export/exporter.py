@@ -30,7 +30,7 @@ def export_saved_model(
     task: str | None = None,
     version: int | None = None,
     *,
-    max_length: int = 512,
+    max_length: int | None = None,
     text_pair: bool = False,
     ids_only: bool = False,
     top_k: int = 5,
@@ -82,7 +82,7 @@ def export_saved_model(
                               "immutable: pick another version")
     options = ExportOptions(task=task, max_length=max_length, text_pair=text_pair, ids_only=ids_only, top_k=top_k,
                             max_answer_length=max_answer_length, num_chunks=num_chunks,
-                            pad_to_multiple_of=pad_to_multiple_of)
+                            pad_to_multiple_of=pad_to_multiple_of).for_model(model.config)
     stages = ["tracing", "warmup check", "saving", "op check"][: 4 if check_ops else 3]
     with ProgressBar(len(stages), "export", unit="stages", enabled=progress_enabled(progress)) as bar:
         bar.update(0, stages[0])

@@ -39,7 +39,8 @@ class ExportOptions:
 
     Args:
         task: one of :data:`albert_tf.export.signatures.TASKS`.
-        max_length: truncation length of the in-graph tokenizer (special tokens included).
+        max_length: truncation length of the in-graph tokenizer (special tokens included); None: the
+            model's ``max_position_embeddings`` (see :meth:`for_model`).
         text_pair: the sequence classifier takes (text, text_pair).
         ids_only: no tokenizer ops: ``serving_default`` takes token ids (stock ``saved_model_cli run``
             and any TensorFlow build can run it).
@@ -52,13 +53,19 @@ class ExportOptions:
     """
 
     task: str
-    max_length: int = 512
+    max_length: int | None = None
     text_pair: bool = False
     ids_only: bool = False
     top_k: int = 5
     max_answer_length: int = 15
     num_chunks: int = 8
     pad_to_multiple_of: int = 1
+
+    def for_model(self, config) -> "ExportOptions":
+        """These options with ``max_length`` resolved: None follows the model's position table."""
+        if self.max_length is not None:
+            return self
+        return dataclasses.replace(self, max_length=config.max_position_embeddings)
 
     def validate(self, config) -> None:
         if self.task not in signatures.TASKS:
@@ -83,6 +90,7 @@ class ServingModule(tf.Module):
     def __init__(self, model, tokenizer, options: ExportOptions):
         super().__init__(name="albert_serving")
         config = model.config
+        options = options.for_model(config)
         options.validate(config)
         self.model = model
         self.options = options

@@ -1,6 +1,7 @@
 """The command line: `albert-tf export`, `albert-tf saved_model_cli` (show/run with tensorflow-text ops
 registered), and stock `saved_model_cli`, which fails on tokenizer ops but runs an `--ids_only` export."""
 
+import json
 import os
 import subprocess
 import sys
@@ -24,7 +25,8 @@ def run(args, **kwargs):
 
 @pytest.fixture(scope="module")
 def cli_export(tmp_path_factory, tokenizer):
-    """A model directory (config.json + model.safetensors + spiece.model) exported by `albert-tf export`."""
+    """A model directory (config.json + model.safetensors + spiece.model) exported by `albert-tf export` with no
+    optional flag: max_length follows the model (64 positions here; a fixed default of 512 failed)."""
     model_dir = str(tmp_path_factory.mktemp("model_dir"))
     model = make_model("sequence_classification", tokenizer.vocab_size, seed=11)
     model.save_pretrained(model_dir)
@@ -32,7 +34,7 @@ def cli_export(tmp_path_factory, tokenizer):
     base = tmp_path_factory.mktemp("cli_models")
     export_dir = str(base / "reviews")
     result = run(OUR_CLI + ["export", f"--model={model_dir}", "--task=sequence_classification",
-                            f"--export_dir={export_dir}", "--max_length=32"])
+                            f"--export_dir={export_dir}"])
     assert result.returncode == 0, result.stderr[-3000:]
     return model_dir, export_dir, result.stdout.strip().splitlines()[-1]
 
@@ -41,6 +43,8 @@ def test_export_command_writes_next_version_and_refuses_to_overwrite(cli_export)
     model_dir, export_dir, printed = cli_export
     assert printed == os.path.join(export_dir, "1")
     assert os.path.isfile(os.path.join(printed, "saved_model.pb"))
+    with open(os.path.join(printed, "assets.extra", "albert_tf_export.json"), encoding="utf-8") as f:
+        assert json.load(f)["options"]["max_length"] == 64  # the model's max_position_embeddings
     again = run(OUR_CLI + ["export", f"--model={model_dir}", "--task=sequence_classification",
                            f"--export_dir={export_dir}", "--version=1"])
     assert again.returncode != 0 and "already exists" in again.stderr
