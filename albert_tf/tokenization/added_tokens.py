@@ -67,7 +67,11 @@ def _is_token(value) -> bool:
 def _token_property(name: str):
     def get(self):
         value = self._special_tokens_map.get(name)
-        return None if value is None else str(value)
+        if value is None:
+            if self.verbose:
+                logger.error("Using %s, but it is not set yet.", name)
+            return None
+        return str(value)
 
     def set_(self, value):
         if value is not None and not _is_token(value):
@@ -125,20 +129,26 @@ class SpecialTokensMixin:
     mask_token, mask_token_id = _token_property("mask_token")
 
     @property
-    def additional_special_tokens(self) -> list[str]:
-        return [str(t) for t in self._special_tokens_map["additional_special_tokens"] or []]
+    def additional_special_tokens(self) -> list[str] | None:
+        """The extra special tokens as strings; None once set to None (HF keeps the unset state too)."""
+        value = self._special_tokens_map["additional_special_tokens"]
+        if value is None:
+            if self.verbose:
+                logger.error("Using additional_special_tokens, but it is not set yet.")
+            return None
+        return [str(t) for t in value]
 
     @additional_special_tokens.setter
     def additional_special_tokens(self, value):
-        self._special_tokens_map["additional_special_tokens"] = [] if value is None else list(value)
+        self._special_tokens_map["additional_special_tokens"] = None if value is None else list(value)
 
     @property
-    def additional_special_tokens_ids(self) -> list[int]:
+    def additional_special_tokens_ids(self) -> list[int] | None:
         return self.convert_tokens_to_ids(self.additional_special_tokens)
 
     @additional_special_tokens_ids.setter
     def additional_special_tokens_ids(self, ids):
-        self.additional_special_tokens = [self.convert_ids_to_tokens(i) for i in ids or []]
+        self.additional_special_tokens = None if ids is None else [self.convert_ids_to_tokens(i) for i in ids]
 
     pad_token_type_id = 0
 
@@ -212,7 +222,7 @@ class SpecialTokensMixin:
                 if replace_additional_special_tokens and new:
                     self._special_tokens_map[key] = list(new)
                 else:
-                    self._special_tokens_map[key].extend(new)
+                    self._special_tokens_map[key] = (self._special_tokens_map[key] or []) + new
                 to_add += new
             else:
                 if not _is_token(value):
@@ -259,7 +269,8 @@ class SpecialTokensMixin:
                 vocab[token.content] = index
                 added += 1
             if token.special and str(token) not in self.all_special_tokens:
-                self._special_tokens_map["additional_special_tokens"].append(token)
+                self._special_tokens_map["additional_special_tokens"] = (
+                    self._special_tokens_map["additional_special_tokens"] or []) + [token]
             self._added_tokens_decoder[index] = token
             self._added_tokens_encoder[token.content] = index
             if self.verbose:

@@ -447,7 +447,7 @@ class EncodingMixin:
         special = set(self.all_special_tokens)
         # Added tokens are not model pieces: they are decoded verbatim, between decoded runs of pieces.
         verbatim = (set(self._added_tokens_encoder) - special) | {
-            t for t in self.additional_special_tokens if self.convert_tokens_to_ids(t) >= self.vocab_size}
+            t for t in self.additional_special_tokens or () if self.convert_tokens_to_ids(t) >= self.vocab_size}
         texts, run = [], []
         for token in tokens:
             if skip_special_tokens and token in special:

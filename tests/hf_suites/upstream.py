@@ -91,8 +91,30 @@ def load_upstream_module(version: str, relative: str, package: str = "hf_upstrea
     if full_name in sys.modules:
         return sys.modules[full_name]
     path = upstream_file(version, relative)
+    _importable_in_children(root_name, root_dir)
     spec = importlib.util.spec_from_file_location(full_name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[full_name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def _importable_in_children(root_name: str, root_dir: Path) -> None:
+    """Make ``root_name`` importable from ``sys.path`` too, for processes started with ``spawn``.
+
+    transformers' ``run_test_in_subprocess`` (the subword-regularization tests) pickles upstream's module-level
+    functions by module name into a spawned child. The child inherits ``sys.path`` but not the packages
+    registered above, so without this it dies unpickling and the parent waits on its queue until timeout. A
+    symlink ``<cache>/importable/<root_name>`` to the extracted sdist resolves the same modules there.
+    """
+    links = CACHE / "importable"
+    links.mkdir(parents=True, exist_ok=True)
+    link = links / root_name
+    if not link.exists():
+        tmp = links / f".{root_name}.{os.getpid()}"
+        if tmp.is_symlink():
+            tmp.unlink()
+        os.symlink(root_dir, tmp, target_is_directory=True)
+        os.replace(tmp, link)  # atomic: concurrent test processes never see a half-made link
+    if str(links) not in sys.path:
+        sys.path.append(str(links))
