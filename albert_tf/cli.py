@@ -104,8 +104,15 @@ def guarded(command: str, main):
     def run_main(argv):
         if not debug_requested():
             # TensorFlow's Python INFO lines (checkpoint "Sharding callback duration", SavedModel inputs
-            # "renamed to unknown") would land inside the progress bars.
+            # "renamed to unknown", "Writing fingerprint") would land inside the progress bars. Most go
+            # through absl's logger, whose level follows --verbosity: app.run raises it to INFO unless
+            # the command line sets it.
             logging.getLogger("tensorflow").setLevel(logging.WARNING)
+            from absl import flags
+            from absl import logging as absl_logging
+
+            if not flags.FLAGS["verbosity"].present:
+                absl_logging.set_verbosity(absl_logging.WARNING)
         try:
             return main(argv)
         except SystemExit:
@@ -177,7 +184,10 @@ def _quiet_tensorflow(args: list) -> None:
     """Silences TensorFlow's start-up logging unless --verbosity or ALBERT_TF_DEBUG asks for detail."""
     if any(arg.startswith(("--verbosity", "-v")) for arg in args) or os.environ.get(DEBUG_ENV):
         return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's own INFO/WARNING lines once it runs
+    # TensorFlow's C++ log lines once it runs, ERROR included: those that matter end the command as a
+    # Python exception (one line); the rest ("oneDNN supports DT_INT64 only on platforms with AVX-512" from
+    # graph optimization) would land inside the progress bars. A TF_CPP_MIN_LOG_LEVEL the user set wins.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if "tensorflow" not in sys.modules:
         sys.meta_path.insert(0, _QuietTensorFlowImport())
 

@@ -20,21 +20,32 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Runs the CLI the way the console script does, then reports whether TensorFlow was imported.
 PROBE = ("import sys, runpy\n"
          "sys.argv = ['albert-tf'] + sys.argv[1:]\n"
+         "code = 0\n"
          "try:\n"
          "    runpy.run_module('albert_tf.cli', run_name='__main__')\n"
-         "except SystemExit:\n"
-         "    pass\n"
-         "sys.stderr.write('\\nTF_LOADED=%s\\n' % ('tensorflow' in sys.modules))\n")
+         "except SystemExit as e:\n"
+         "    code = e.code if isinstance(e.code, int) else int(e.code is not None)\n"
+         "sys.stderr.write('\\nTF_LOADED=%s\\n' % ('tensorflow' in sys.modules))\n"
+         "sys.exit(code)\n")
 
 
-def cases(tmp: str) -> list[list[str]]:
+def cases(tmp: str) -> list[tuple[list[str], int]]:
+    """(arguments, the exit status that means the case ran as intended)."""
+    import socket
+
     from albert_tf.cli import COMMANDS
 
     corpus = os.path.join(REPO, "data", "wiki_sample.txt")
-    out = [["--help"], ["--version"]]
-    out += [[name, "--help"] for name in COMMANDS]
-    out.append(["train-tokenizer", f"--input={corpus}", "--vocab_size=500", "--max_lines=2000",
-                f"--output_dir={os.path.join(tmp, 'spm')}", "--overwrite_output_dir", "--noprogress_bar"])
+    out = [(["--help"], 0), (["--version"], 0)]
+    out += [([name, "--help"], 0) for name in COMMANDS]
+    out.append((["train-tokenizer", f"--input={corpus}", "--vocab_size=500", "--max_lines=2000",
+                 f"--output_dir={os.path.join(tmp, 'spm')}", "--overwrite_output_dir", "--noprogress_bar"], 0))
+    # The REST client up to its answer; no server listens on the port, so the answer is "connection refused"
+    # (exit status 1), which needs the same imports as a real reply.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out.append((["predict", "--protocol=rest", f"--server=127.0.0.1:{port}", "--model_name=m", "some text"], 1))
     return out
 
 
@@ -58,10 +69,12 @@ def main() -> None:
     print("| command | seconds (median of %d) | imports tensorflow |" % args.runs)
     print("|---|---:|---|")
     with tempfile.TemporaryDirectory() as tmp:
-        for case in cases(tmp):
-            seconds, loaded, _ = measure(case, args.runs)
-            shown = " ".join(a if not a.startswith(("--input=", "--output_dir=")) else a.split("=")[0] + "=..."
-                             for a in case)
+        for case, expected_rc in cases(tmp):
+            seconds, loaded, rc = measure(case, args.runs)
+            shown = " ".join(a if not a.startswith(("--input=", "--output_dir=", "--server=")) else
+                             a.split("=")[0] + "=..." for a in case)
+            if rc != expected_rc:
+                raise SystemExit(f"`albert-tf {shown}` exited with {rc}, expected {expected_rc}")
             print(f"| `albert-tf {shown}` | {seconds:.2f} | {'yes' if loaded else 'no'} |", flush=True)
 
 

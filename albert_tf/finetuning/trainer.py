@@ -220,7 +220,12 @@ def _callbacks(run: "_Run", train_writer, log_every: int) -> list:
             write_scalars(train_writer, self.step, {"epoch_loss": float((logs or {}).get("loss", float("nan")))})
             run.end_of_epoch(epoch + 1, dict(logs or {}))
 
-    return [EvalAndLog()]
+    if not run.verbose:
+        return [EvalAndLog()]
+    # Keras appends its own progress bar after the given callbacks, so the epoch's evaluation line would be
+    # printed before the bar ends its line ("loss: 0.6927epoch 1: eval ..."); given first, the bar
+    # finishes the epoch before the evaluation reports.
+    return [keras.callbacks.ProgbarLogger(), EvalAndLog()]
 
 
 @dataclasses.dataclass

@@ -2,8 +2,10 @@
 would, with tiny data (a 1000-piece SentencePiece model, a hidden-32 ALBERT, a few hundred records)."""
 
 import os
+import pty
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,37 @@ def albert_tf(*args, timeout=600, env=None, cwd=None) -> subprocess.CompletedPro
     """`albert-tf ARGS` in a fresh interpreter (absl flags are process-global)."""
     return subprocess.run([sys.executable, "-m", "albert_tf.cli", *map(str, args)], env=env or ENV,
                           cwd=cwd or REPO, capture_output=True, text=True, timeout=timeout)
+
+
+def albert_tf_on_a_terminal(*args, timeout=600, env=None) -> tuple[int, str]:
+    """`albert-tf ARGS` with stdout and stderr on a pseudo-terminal, as a user at a shell sees it.
+    Returns (exit status, everything drawn, carriage returns included)."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "albert_tf.cli", *map(str, args)], env=env or ENV, cwd=REPO,
+                               stdin=subprocess.DEVNULL, stdout=follower, stderr=follower, close_fds=True)
+    os.close(follower)
+    chunks = []
+
+    def drain():  # the terminal's buffer is small: read while the command runs
+        while True:
+            try:
+                data = os.read(leader, 65536)
+            except OSError:  # EIO: the command closed its side
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        status = process.wait(timeout=timeout)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        reader.join(timeout=30)
+        os.close(leader)
+    return status, b"".join(chunks).decode("utf-8", "replace")
 
 
 def assert_one_line_error(done: subprocess.CompletedProcess, command: str, *fragments: str) -> str:
@@ -60,13 +93,16 @@ def records(spm_dir, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def model_dir(spm_dir, tmp_path_factory) -> str:
-    """A random-init tiny sequence classifier with its tokenizer: what export and evaluate read."""
+    """A random-init tiny sequence classifier with its tokenizer: what export and evaluate read. Its labels
+    are those of the reviews fixtures."""
     from albert_tf import AlbertConfig, TFAlbertForSequenceClassification
     from albert_tf.tokenization import AlbertTokenizer
 
     out = str(tmp_path_factory.mktemp("commands_model"))
     tokenizer = AlbertTokenizer.from_pretrained(spm_dir)
-    model = TFAlbertForSequenceClassification(AlbertConfig(vocab_size=tokenizer.vocab_size, **TINY))
+    config = AlbertConfig(vocab_size=tokenizer.vocab_size, id2label={0: "rotten", 1: "fresh"},
+                          label2id={"rotten": 0, "fresh": 1}, **TINY)
+    model = TFAlbertForSequenceClassification(config)
     model(input_ids=[[2, 10, 3]])
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
