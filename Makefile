@@ -19,7 +19,7 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP)
-	TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest -q $(PYTEST_ARGS)
+	TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest -q --durations=25 $(PYTEST_ARGS)
 
 demo: $(STAMP)
 	TF_CPP_MIN_LOG_LEVEL=2 $(VENV)/bin/albert-tf demo --output_dir=demo_output
