@@ -8,10 +8,11 @@ Example:
     (1, 3, 16)
 """
 
-import importlib as _importlib
 import os as _os
 
 _os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+from albert_tf.utils.lazy import lazy_exports as _lazy_exports  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -44,17 +45,6 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'albert_tf' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_EXPORTS))
-
+__getattr__, __dir__ = _lazy_exports(__name__, _EXPORTS, globals())
 
 __all__ = sorted(_EXPORTS)

@@ -7,7 +7,7 @@ Example:
     True
 """
 
-import importlib as _importlib
+from albert_tf.utils.lazy import lazy_exports as _lazy_exports
 
 # Public name -> defining module. Lazy, so that `albert-tf export --help` (which reads TASKS from the
 # TF-free signatures module) does not pay for importing TensorFlow.
@@ -25,17 +25,6 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'albert_tf.export' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_EXPORTS))
-
+__getattr__, __dir__ = _lazy_exports(__name__, _EXPORTS, globals())
 
 __all__ = sorted(_EXPORTS)

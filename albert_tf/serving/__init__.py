@@ -13,29 +13,22 @@ Example:
     >>> client.predict(["what a film"])                  # doctest: +SKIP
 """
 
-import importlib as _importlib
+from albert_tf.utils.lazy import lazy_exports as _lazy_exports
 
-# Imported on first use: a REST ``Client`` must not pull in tensorflow (the server and gRPC stubs do).
-_LAZY = {"ModelServer": "albert_tf.serving.server", "ServerOptions": "albert_tf.serving.server"}
+# Public name -> defining module, imported on first use: a REST ``Client`` must not pull in tensorflow (the
+# server and gRPC stubs do).
+_EXPORTS = {
+    "Client": "albert_tf.serving.client",
+    "DeadlineExceededError": "albert_tf.serving.client",
+    "InvalidRequestError": "albert_tf.serving.client",
+    "ModelNotFoundError": "albert_tf.serving.client",
+    "ModelServer": "albert_tf.serving.server",
+    "ServerBusyError": "albert_tf.serving.client",
+    "ServerError": "albert_tf.serving.client",
+    "ServerOptions": "albert_tf.serving.server",
+    "ServerUnreachableError": "albert_tf.serving.client",
+}
 
+__getattr__, __dir__ = _lazy_exports(__name__, _EXPORTS, globals())
 
-def __getattr__(name):
-    if name in _LAZY or name in __all__:
-        module = _importlib.import_module(_LAZY.get(name, "albert_tf.serving.client"))
-        value = getattr(module, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-__all__ = [
-    "Client",
-    "DeadlineExceededError",
-    "InvalidRequestError",
-    "ModelNotFoundError",
-    "ModelServer",
-    "ServerBusyError",
-    "ServerError",
-    "ServerOptions",
-    "ServerUnreachableError",
-]
+__all__ = sorted(_EXPORTS)
