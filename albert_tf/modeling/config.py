@@ -16,7 +16,7 @@ import json
 import os
 from typing import Any
 
-from albert_tf.utils.io import atomic_write_text
+from albert_tf.utils.io import atomic_write_text, read_json_object
 
 CONFIG_NAME = "config.json"
 
@@ -263,13 +263,7 @@ class AlbertConfig:
 
     @classmethod
     def from_json_file(cls, path: str | os.PathLike, **overrides: Any) -> "AlbertConfig":
-        try:
-            with open(path, encoding="utf-8") as f:
-                values = json.load(f)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{path} is not valid JSON: {e}") from e
-        if not isinstance(values, dict):
-            raise ValueError(f"{path} must hold a JSON object, got {type(values).__name__}")
+        values = read_json_object(path)
         model_type = values.get("model_type", "albert")
         if model_type != "albert":
             raise ValueError(f"{path} describes a {model_type!r} model, not 'albert'")

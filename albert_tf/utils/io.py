@@ -1,8 +1,10 @@
-"""File helpers: atomic writes (a reader never sees a half-written file) and UTF-8 checks naming the line."""
+"""File helpers: atomic writes (a reader never sees a half-written file), UTF-8 checks naming the line, and
+JSON object files read with errors naming file and line."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from typing import Callable, Iterable, Iterator
@@ -83,3 +85,15 @@ def name_invalid_utf8(paths: Iterable[str | os.PathLike]) -> None:
         found = invalid_utf8(path)
         if found is not None:
             raise ValueError(f"{os.fspath(path)}:{found[0]}: {found[1]}")
+
+
+def read_json_object(path: str | os.PathLike) -> dict:
+    """The JSON object in ``path``; a syntax error names the file and line, another top-level type the file."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            value = json.load(f)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{os.fspath(path)}: not valid JSON (line {err.lineno}: {err.msg})") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"{os.fspath(path)}: expected a JSON object, got {type(value).__name__}")
+    return value
