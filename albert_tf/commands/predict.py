@@ -11,7 +11,8 @@ Example:
     {"text": "a gripping, funny film", "outputs": {"label": "fresh", "probabilities": [0.08, 0.92]}}
     $ albert-tf predict --server=localhost:8501 --protocol=rest --model_name=sentiment --method=classify "dull"
     {"text": "dull", "classes": [["rotten", 0.83], ["fresh", 0.17]]}
-    $ albert-tf predict --server=localhost:8500 --model_name=hpt --inputs_json='{"x": [1.0, 2.0]}'
+    $ albert-tf predict --server=localhost:8500 --model_name=sentiment --signature_name=predict_ids \\
+        --inputs_json='{"input_ids": [[2, 48, 3]], "attention_mask": [[1, 1, 1]], "token_type_ids": [[0, 0, 0]]}'
 """
 
 import json

@@ -193,3 +193,22 @@ def stubs(server):
     handles = server.stubs()
     yield handles
     handles.channel.close()
+
+
+@pytest.fixture(scope="session")
+def sentiment_project(tmp_path_factory):
+    """serving/README.md's starting point and its first step, shared by the tests that need a real
+    ``albert-tf export``: a project directory with ``runs/sentiment`` (a tiny ALBERT sentiment classifier and
+    its tokenizer, as ``albert-tf finetune`` leaves them) and ``serving/`` (the repository's kit), in which
+    the README's own export command has run. ``project.export`` is (command, shown output, CompletedProcess);
+    its SavedModel is ``models/sentiment/1``."""
+    from tests.serving import documented
+
+    project = documented.Project(str(tmp_path_factory.mktemp("project")))
+    tokenizer = documented.train_small_tokenizer(project.path("spm"))
+    documented.save_tiny_run(project.path("runs", "sentiment"), tokenizer, "TFAlbertForSequenceClassification",
+                             id2label=documented.SENTIMENT_LABELS)
+    os.symlink(os.path.join(REPO, "serving"), project.path("serving"))
+    command, output = documented.serving_readme_export_command()
+    project.export = (command, output, project.run(project.localize(command)))
+    return project

@@ -1,7 +1,8 @@
 """A real ``albert-tf export`` of a tiny ALBERT sentiment classifier, served by ``albert-tf serve``.
 
-The server is started the way serving/README.md shows (``--model_name``/``--model_base_path``). The export is
-the text-in one (in-graph SentencePiece). Its answers over gRPC and REST, for every signature (raw text through
+The export is serving/README.md's own command (session fixture ``sentiment_project``), the text-in one
+(in-graph SentencePiece); the server is started the way the README shows (``--model_name``/
+``--model_base_path``). Its answers over gRPC and REST, for every signature (raw text through
 ``serving_default``, token ids through ``predict_ids``, tf.Examples through ``classify``), must equal the same
 SavedModel called in-process through TensorFlow's own loader.
 """
@@ -16,35 +17,24 @@ import pytest
 import tensorflow as tf
 
 from albert_tf.serving import Client
-from tests.serving.conftest import EMBEDDED, REPO, ServerProcess
+from tests.serving.conftest import EMBEDDED, ServerProcess
 
-DATA = os.path.join(REPO, "data")
-LABELS = {0: "rotten", 1: "fresh"}
 TEXTS = ["A gripping, funny film.", "Dull and far too long; the cast looks lost.", "Bad."]
-TINY = dict(embedding_size=8, hidden_size=16, num_attention_heads=2, intermediate_size=32, num_hidden_layers=1,
-            max_position_embeddings=64, initializer_range=0.2)
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory):
-    import keras
+def exported(sentiment_project):
+    """serving/README.md's `albert-tf export` of the tiny sentiment classifier (the session fixture ran it)."""
+    from albert_tf.tokenization import AlbertTokenizer
 
-    from albert_tf import modeling
-    from albert_tf.export import export_saved_model
-    from albert_tf.tokenization import AlbertTokenizer, train_tokenizer
-
-    work = tmp_path_factory.mktemp("albert")
-    spm_dir = str(work / "spm")
-    train_tokenizer([os.path.join(DATA, "reviews.csv")], 300, spm_dir, max_lines=2000)
-    tokenizer = AlbertTokenizer.from_pretrained(spm_dir)
-    keras.utils.set_random_seed(0)
-    model = modeling.TFAlbertForSequenceClassification(
-        modeling.AlbertConfig(vocab_size=tokenizer.vocab_size, id2label=LABELS, **TINY))
-    base = str(work / "models" / "sentiment")
-    assert export_saved_model(model, tokenizer, base, max_length=32) == os.path.join(base, "1")
+    command, _, done = sentiment_project.export
+    assert done.returncode == 0, f"{command!r}: {done.stderr[-3000:]}"
+    base = sentiment_project.path("models", "sentiment")
+    assert done.stdout.strip().splitlines()[-1] == os.path.join(base, "1")
+    tokenizer = AlbertTokenizer.from_pretrained(sentiment_project.path("runs", "sentiment"))
     encoded = tokenizer(TEXTS, padding=True, truncation=True, max_length=32, return_tensors="np")
     ids = {k: np.asarray(encoded[k], np.int32) for k in ("input_ids", "attention_mask", "token_type_ids")}
-    return base, ids, str(work)
+    return base, ids, sentiment_project.root
 
 
 class _FlagServer(ServerProcess):
