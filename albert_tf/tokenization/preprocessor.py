@@ -2,7 +2,8 @@
 
 Built only from tensorflow-text and core TF ops (no ``py_function``, nothing per example in Python),
 so it runs inside ``tf.data``, exported SavedModels and TF Serving (which needs the tensorflow-text ops).
-Outputs equal HF's slow ``AlbertTokenizer`` (``padding=True, truncation=True, max_length=...``).
+Outputs equal HF's slow ``AlbertTokenizer`` (``padding=True, truncation=True, max_length=...``, and the same
+``padding_side`` / ``truncation_side``).
 
 How HF's rules (see :mod:`albert_tf.tokenization.text_rules`) map to graph ops:
 
@@ -45,10 +46,9 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_text as tf_text
 
-from albert_tf.tokenization import constants, text_rules
+from albert_tf.tokenization import constants, graph_offsets, packing, text_rules
+from albert_tf.tokenization.ragged_ops import shift_left, shift_right
 from albert_tf.tokenization.viterbi import UnigramTieResolver
-
-_BIG = np.iinfo(np.int32).max
 
 
 @functools.lru_cache(maxsize=None)
@@ -84,42 +84,6 @@ def _special_pattern(do_lower_case: bool) -> str:
     return "|".join(fixed + ["<[pP][aA][dD]>", "<[uU][nN][kK\\x{212A}]>"])
 
 
-def _column(n, value, dtype) -> tf.RaggedTensor:
-    return tf.RaggedTensor.from_tensor(tf.fill(tf.stack([n, 1]), tf.constant(value, dtype)))
-
-
-def _shift_right(rt: tf.RaggedTensor, fill) -> tf.RaggedTensor:
-    """Per row, the previous element (``fill`` at each row start)."""
-    shifted = tf.concat([_column(rt.nrows(), fill, rt.dtype), rt[:, :-1]], axis=1)
-    return _keep_first(shifted, rt.row_lengths())  # empty rows must stay empty
-
-
-def _shift_left(rt: tf.RaggedTensor, fill) -> tf.RaggedTensor:
-    """Per row, the next element (``fill`` after each row end)."""
-    shifted = tf.concat([rt[:, 1:], _column(rt.nrows(), fill, rt.dtype)], axis=1)
-    return _keep_first(shifted, rt.row_lengths())  # empty rows must stay empty
-
-
-def _dense_sorted(rt: tf.RaggedTensor) -> tf.Tensor:
-    """Rows padded with int32-max (and one extra such column, so searchsorted never sees width 0)."""
-    dense = rt.to_tensor(default_value=tf.cast(_BIG, rt.dtype))
-    return tf.concat([dense, tf.fill(tf.stack([tf.shape(dense)[0], 1]), tf.cast(_BIG, rt.dtype))], 1)
-
-
-def _keep_first(rt: tf.RaggedTensor, keep) -> tf.RaggedTensor:
-    """Per row, the first ``keep[row]`` elements."""
-    positions = tf.ragged.range(rt.row_lengths())
-    return tf.ragged.boolean_mask(rt, positions < tf.expand_dims(tf.cast(keep, positions.dtype), 1))
-
-
-def _row_exclusive_cumsum(rt: tf.RaggedTensor) -> tf.RaggedTensor:
-    values = tf.cast(rt.flat_values, tf.int64)
-    inclusive = tf.cumsum(values)
-    row_start = tf.gather(tf.concat([[0], inclusive], 0), rt.row_splits[:-1])
-    exclusive = inclusive - values - tf.repeat(row_start, rt.row_lengths())
-    return rt.with_flat_values(exclusive)
-
-
 @keras.saving.register_keras_serializable(package="albert_tf")
 class AlbertPreprocessor(keras.layers.Layer):
     """Strings -> ``input_ids``, ``attention_mask``, ``token_type_ids`` (int32), HF-exact, in graph.
@@ -135,6 +99,10 @@ class AlbertPreprocessor(keras.layers.Layer):
         max_length: truncation length including special tokens (``None``: no truncation).
         truncation: ``"longest_first"`` (HF's default), ``"only_first"``, ``"only_second"``.
         pad_to_multiple_of: round the padded length up to a multiple of this.
+        padding_side, truncation_side: ``"right"`` (default) or ``"left"``, as HF's tokenizer attributes:
+            where the padding goes and which end truncation cuts. Not taken from the tokenizer by
+            :meth:`from_tokenizer`: the exported signatures read ``[CLS]`` at position 0, so they must get
+            right padding whatever a tokenizer was saved with.
         return_special_tokens_mask: add HF's ``special_tokens_mask``.
         return_offsets: add ``offsets`` ``[..., length, 2]``: (start, end) of each token in the original
             string, in ``offset_unit`` ("char" = Unicode code points, like Python ``str`` indices, or
@@ -151,6 +119,8 @@ class AlbertPreprocessor(keras.layers.Layer):
         max_length: int | None = 512,
         truncation: str = "longest_first",
         pad_to_multiple_of: int | None = None,
+        padding_side: str = "right",
+        truncation_side: str = "right",
         return_special_tokens_mask: bool = False,
         return_offsets: bool = False,
         offset_unit: str = "char",
@@ -164,7 +134,7 @@ class AlbertPreprocessor(keras.layers.Layer):
             model_proto = base64.b64decode(model_proto)
         if not isinstance(model_proto, (bytes, bytearray)) or not model_proto:
             raise ValueError("model_proto must be the non-empty bytes of a SentencePiece model")
-        if truncation not in ("longest_first", "only_first", "only_second"):
+        if truncation not in packing.TRUNCATION_STRATEGIES:
             raise ValueError(f"truncation must be 'longest_first', 'only_first' or 'only_second', got {truncation!r}")
         if max_length is not None and max_length < 3:
             raise ValueError(f"max_length must be at least 3 (room for [CLS] and [SEP]s), got {max_length}")
@@ -179,6 +149,8 @@ class AlbertPreprocessor(keras.layers.Layer):
         self.max_length = None if max_length is None else int(max_length)
         self.truncation = truncation
         self.pad_to_multiple_of = pad_to_multiple_of
+        self.padding_side = packing.check_side("padding_side", padding_side)
+        self.truncation_side = packing.check_side("truncation_side", truncation_side)
         self.return_special_tokens_mask = bool(return_special_tokens_mask)
         self.return_offsets = bool(return_offsets)
         self.offset_unit = offset_unit
@@ -267,6 +239,8 @@ class AlbertPreprocessor(keras.layers.Layer):
             max_length=self.max_length,
             truncation=self.truncation,
             pad_to_multiple_of=self.pad_to_multiple_of,
+            padding_side=self.padding_side,
+            truncation_side=self.truncation_side,
             return_special_tokens_mask=self.return_special_tokens_mask,
             return_offsets=self.return_offsets,
             offset_unit=self.offset_unit,
@@ -314,18 +288,18 @@ class AlbertPreprocessor(keras.layers.Layer):
             non_ws = tf.cast(tf.logical_not(is_ws.flat_values), tf.int32)
             non_ws_rt = is_ws.with_flat_values(non_ws)
             after = tf.reduce_sum(non_ws_rt, axis=1, keepdims=True) - tf.cumsum(non_ws_rt, axis=1)
-            drop = tf.logical_and(is_ws, tf.logical_or(_shift_right(is_ws, True), tf.equal(after, 0)))
+            drop = tf.logical_and(is_ws, tf.logical_or(shift_right(is_ws, True), tf.equal(after, 0)))
             out = tf.where(is_ws.flat_values, tf.where(drop.flat_values, "", " "), out)
         for quote in ("`", "'"):
             is_q = chars.with_flat_values(tf.equal(flat, quote))
-            run_start = tf.logical_and(is_q, tf.logical_not(_shift_right(is_q, False))).flat_values
+            run_start = tf.logical_and(is_q, tf.logical_not(shift_right(is_q, False))).flat_values
             idx = tf.range(tf.size(flat, out_type=tf.int64))
             run_id = tf.cumsum(tf.cast(run_start, tf.int64)) - 1
             # A trailing 0 keeps the gather valid when there is no run at all.
             start_idx = tf.concat([tf.boolean_mask(idx, run_start), tf.zeros([1], tf.int64)], 0)
             pos = idx - tf.gather(start_idx, tf.maximum(run_id, 0))
             odd = tf.equal(pos % 2, 1)
-            pair_first = tf.logical_and(tf.logical_not(odd), _shift_left(is_q, False).flat_values)
+            pair_first = tf.logical_and(tf.logical_not(odd), shift_left(is_q, False).flat_values)
             q = is_q.flat_values
             out = tf.where(tf.logical_and(q, odd), "", tf.where(tf.logical_and(q, pair_first), '"', out))
         before_lower = out
@@ -395,7 +369,7 @@ class AlbertPreprocessor(keras.layers.Layer):
         # [MASK] swallows the whitespace on its left (HF: lstrip=True); only visible without remove_space.
         if not self.remove_space:
             is_mask = segs.with_flat_values(tf.equal(special, self.mask_id))
-            before_mask = tf.logical_and(_shift_left(is_mask, False).flat_values, tf.equal(special, -1))
+            before_mask = tf.logical_and(shift_left(is_mask, False).flat_values, tf.equal(special, -1))
             flat = tf.where(before_mask, tf.strings.regex_replace(flat, f"{self._ws}+$", ""), flat)
         return segs.with_flat_values(flat), begins, ends, segs.with_flat_values(special)
 
@@ -482,51 +456,11 @@ class AlbertPreprocessor(keras.layers.Layer):
         p_begin, p_end = tf.cast(p_begin, tf.int64), tf.cast(p_end, tf.int64)
         ids, p_begin, p_end = self._ties.fix(pre, ids, p_begin, p_end)
         if self._digit_comma is not None:
-            # Re-split pieces share the span before the comma; the comma gets the last byte.
-            reps = tf.gather(self._digit_comma, ids.flat_values)
-            n_sub = reps.row_lengths()
-            sub_pos = tf.ragged.range(n_sub)
-            multi = tf.expand_dims(n_sub > 1, 1)
-            is_last = tf.logical_and(tf.equal(sub_pos, tf.expand_dims(n_sub - 1, 1)), multi).flat_values
-            not_last = tf.logical_and(tf.not_equal(sub_pos, tf.expand_dims(n_sub - 1, 1)), multi).flat_values
-            b = tf.repeat(p_begin.flat_values, n_sub)
-            e = tf.repeat(p_end.flat_values, n_sub)
-            b, e = tf.where(is_last, e - 1, b), tf.where(not_last, e - 1, e)
-            p_begin = ids.with_flat_values(reps.with_flat_values(b)).merge_dims(1, 2)
-            p_end = ids.with_flat_values(reps.with_flat_values(e)).merge_dims(1, 2)
-            ids = ids.with_flat_values(reps).merge_dims(1, 2)
-
-        # Map byte spans of the preprocessed text to the segment's original characters.
-        lengths = outs.with_flat_values(tf.cast(tf.strings.length(outs.flat_values), tf.int64))
-        p_start = _row_exclusive_cumsum(lengths)
-        visible = tf.logical_and(
-            tf.greater(lengths.flat_values, 0),
-            tf.logical_not(tf.strings.regex_full_match(outs.flat_values, f"{self._ws}*")))
-        vis = outs.with_flat_values(visible)
-        vis_start = tf.ragged.boolean_mask(p_start, vis)
-        vis_end = tf.ragged.boolean_mask(p_start.with_flat_values(p_start.flat_values + lengths.flat_values), vis)
-        vis_cstart = tf.ragged.boolean_mask(c_starts, vis)
-        # The end extends over following deleted characters (stripped accents), not over whitespace.
-        stopper = tf.logical_or(visible, is_ws.flat_values) if not self.keep_accents else tf.ones_like(visible)
-        stop_starts = tf.ragged.boolean_mask(c_starts, c_starts.with_flat_values(stopper))
+            ids, p_begin, p_end = graph_offsets.resplit_spans(self._digit_comma, ids, p_begin, p_end)
         seg_len = tf.cast(tf.strings.length(flat_segs), tf.int64)
-
-        dense = lambda rt, fill: rt.to_tensor(default_value=tf.cast(fill, rt.dtype))
-        first = tf.searchsorted(_dense_sorted(vis_end), dense(p_begin, 0), side="right", out_type=tf.int64)
-        last = tf.searchsorted(_dense_sorted(vis_start), dense(p_end, 0), side="left", out_type=tf.int64) - 1
-        n_vis = tf.expand_dims(vis_start.row_lengths(), 1)
-        vis_cstart_d = tf.concat([dense(vis_cstart, 0), tf.zeros([tf.shape(first)[0], 1], tf.int64)], 1)
-        start_d = tf.gather(vis_cstart_d, tf.minimum(first, n_vis), batch_dims=1)
-        start_d = tf.where(first >= n_vis, tf.expand_dims(seg_len, 1), start_d)
-        last_c = tf.gather(vis_cstart_d, tf.maximum(last, 0), batch_dims=1)
-        nxt = tf.searchsorted(_dense_sorted(stop_starts), last_c, side="right", out_type=tf.int64)
-        stops_d = tf.concat([dense(stop_starts, 0), tf.zeros([tf.shape(first)[0], 1], tf.int64)], 1)
-        n_stop = tf.expand_dims(stop_starts.row_lengths(), 1)
-        end_d = tf.where(nxt >= n_stop, tf.expand_dims(seg_len, 1), tf.gather(stops_d, tf.minimum(nxt, n_stop), batch_dims=1))
-        empty = first > last
-        end_d = tf.where(empty, start_d, end_d)
-        starts = tf.RaggedTensor.from_tensor(start_d, lengths=ids.row_lengths())
-        ends = tf.RaggedTensor.from_tensor(end_d, lengths=ids.row_lengths())
+        starts, ends = graph_offsets.source_spans(outs, c_starts, is_ws, p_begin, p_end, seg_len,
+                                                  ids.row_lengths(), ws_class=self._ws,
+                                                  keep_accents=self.keep_accents)
 
         ids = self._segment_ids(flat_special, ids)
         seg_len_special = tf.RaggedTensor.from_row_lengths(
@@ -542,12 +476,7 @@ class AlbertPreprocessor(keras.layers.Layer):
         starts = segs.with_flat_values(starts).merge_dims(1, 2)
         ends = segs.with_flat_values(ends).merge_dims(1, 2)
         if self.offset_unit == "char":
-            _, char_starts = tf.strings.unicode_decode_with_offsets(texts, "UTF-8")
-            cs = _dense_sorted(char_starts)
-            # Byte offset -> index of the character starting there (ends: the first character after).
-            to_char = lambda rt: tf.RaggedTensor.from_tensor(
-                tf.searchsorted(cs, rt.to_tensor(), side="left", out_type=tf.int64), lengths=rt.row_lengths())
-            starts, ends = to_char(starts), to_char(ends)
+            starts, ends = graph_offsets.bytes_to_chars(texts, starts, ends)
         return ids, tf.cast(starts, tf.int32), tf.cast(ends, tf.int32)
 
     # ---------------------------------------------------------------- packing
@@ -560,78 +489,6 @@ class AlbertPreprocessor(keras.layers.Layer):
         if validate and self.validate_utf8:
             texts = tf.strings.unicode_transcode(texts, "UTF-8", "UTF-8", errors="strict")
         return texts
-
-    def _truncate(self, a, b):
-        if self.max_length is None:
-            return a, b
-        if b is None:
-            # HF removes n + 2 - max_length tokens when that is less than n: always max_length - 2 kept.
-            return a[:, : self.max_length - 2], None
-        n_a = a.row_lengths()
-        n_b = b.row_lengths()
-        remove = n_a + n_b + 3 - self.max_length
-        over = remove > 0
-        if self.truncation == "longest_first":
-            first = tf.minimum(tf.abs(n_b - n_a), remove)
-            second = remove - first
-            a_longer = n_a > n_b
-            cut_a = tf.where(a_longer, first + second // 2, second // 2)
-            cut_b = tf.where(a_longer, second - second // 2, first + second - second // 2)
-            keep_a = tf.where(over, tf.maximum(n_a - cut_a, 0), n_a)
-            keep_b = tf.where(over, tf.maximum(n_b - cut_b, 0), n_b)
-        elif self.truncation == "only_first":
-            keep_a = tf.where(tf.logical_and(over, n_a > remove), n_a - remove, n_a)
-            keep_b = n_b
-        else:
-            keep_a = n_a
-            keep_b = tf.where(tf.logical_and(over, n_b > remove), n_b - remove, n_b)
-        return _keep_first(a, keep_a), _keep_first(b, keep_b)
-
-    def _pack(self, a, b, a_off=None, b_off=None):
-        """``[CLS] a [SEP]`` or ``[CLS] a [SEP] b [SEP]``, padded to the longest row: built with dense
-        per-position rules instead of ragged concatenation (the hot path of the layer)."""
-        n = tf.cast(a.nrows(), tf.int32)
-        n_a = tf.cast(a.row_lengths(), tf.int32)[:, tf.newaxis]
-        n_b = tf.cast(b.row_lengths(), tf.int32)[:, tf.newaxis] if b is not None else None
-        total = n_a + 2 if b is None else n_a + n_b + 3
-        length = tf.reduce_max(tf.concat([tf.reshape(total, [-1]), [0]], 0))
-        if self.pad_to_multiple_of:
-            m = self.pad_to_multiple_of
-            length = (length + m - 1) // m * m
-        position = tf.range(length)[tf.newaxis, :]
-        first_sep = tf.equal(position, n_a + 1)
-        body = tf.concat([tf.fill(tf.stack([n, 1]), tf.constant(self.cls_id, a.dtype)),
-                          a.to_tensor(default_value=self.pad_id, shape=tf.stack([n, tf.maximum(length - 1, 0)]))], 1)
-        body = body[:, :length]
-        ids = tf.where(first_sep, tf.constant(self.sep_id, a.dtype), body)
-        inside = position < total
-        second = tf.zeros_like(inside)
-        last_sep = tf.zeros_like(inside)
-        if b is not None:
-            b_dense = b.to_tensor(default_value=self.pad_id, shape=tf.stack([n, length]))
-            in_b = tf.logical_and(position >= n_a + 2, position < n_a + 2 + n_b)
-            b_at = tf.gather(b_dense, tf.clip_by_value(position - n_a - 2, 0, tf.maximum(length - 1, 0)), batch_dims=1)
-            last_sep = tf.equal(position, total - 1)
-            ids = tf.where(in_b, b_at, ids)
-            ids = tf.where(last_sep, tf.constant(self.sep_id, a.dtype), ids)
-            second = tf.logical_and(position >= n_a + 2, inside)
-        out = {
-            "input_ids": tf.cast(ids, tf.int32),
-            "attention_mask": tf.cast(inside, tf.int32),
-            "token_type_ids": tf.cast(second, tf.int32),
-        }
-        if self.return_special_tokens_mask:
-            special = tf.logical_or(tf.logical_or(tf.equal(position, 0), first_sep),
-                                    tf.logical_or(last_sep, tf.logical_not(inside)))
-            out["special_tokens_mask"] = tf.cast(special, tf.int32)
-        if a_off is not None:
-            zero = tf.RaggedTensor.from_tensor(tf.zeros(tf.stack([n, 1, 2]), tf.int32))
-            parts = [zero, a_off, zero]
-            if b is not None:
-                parts += [b_off, zero]
-            offsets = tf.concat(parts, axis=1)
-            out["offsets"] = offsets.to_tensor(default_value=0, shape=tf.stack([n, length, 2]))
-        return out
 
     def _encode(self, texts):
         if self.return_offsets:
@@ -649,20 +506,24 @@ class AlbertPreprocessor(keras.layers.Layer):
                 raise ValueError(f"expected 1 or 2 string tensors, got {len(inputs)}")
         if not isinstance(inputs, (list, tuple)):
             a, a_off = self._encode(inputs)
-            a, _ = self._truncate(a, None)
-            if a_off is not None:
-                a_off = _keep_first(a_off, a.row_lengths())
-            return self._pack(a, None, a_off)
-        first, second = (tf.convert_to_tensor(x) for x in inputs)
-        if second.shape.rank == 2:
-            return self._multiple_choice(first, second)
-        a, a_off = self._encode(first)
-        b, b_off = self._encode(second)
-        a, b = self._truncate(a, b)
-        if a_off is not None:
-            a_off = _keep_first(a_off, a.row_lengths())
-            b_off = _keep_first(b_off, b.row_lengths())
-        return self._pack(a, b, a_off, b_off)
+            b, b_off = None, None
+        else:
+            first, second = (tf.convert_to_tensor(x) for x in inputs)
+            if second.shape.rank == 2:
+                return self._multiple_choice(first, second)
+            a, a_off = self._encode(first)
+            b, b_off = self._encode(second)
+        keep_a, keep_b = packing.kept_lengths(a.row_lengths(), None if b is None else b.row_lengths(),
+                                              self.max_length, self.truncation)
+        side = self.truncation_side
+        a = packing.keep(a, keep_a, side)
+        a_off = None if a_off is None else packing.keep(a_off, keep_a, side)
+        if b is not None:
+            b = packing.keep(b, keep_b, side)
+            b_off = None if b_off is None else packing.keep(b_off, keep_b, side)
+        return packing.pack(a, b, cls_id=self.cls_id, sep_id=self.sep_id, pad_id=self.pad_id,
+                            pad_to_multiple_of=self.pad_to_multiple_of, padding_side=self.padding_side,
+                            special_tokens_mask=self.return_special_tokens_mask, a_off=a_off, b_off=b_off)
 
     def _multiple_choice(self, question, choices):
         if question.shape.rank != 1:

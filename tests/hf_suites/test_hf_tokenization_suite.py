@@ -12,8 +12,9 @@ asserts literal ids of its fixture (``test_full_tokenizer``, ``test_get_vocab``,
 ported case compares against HF's slow ``transformers.AlbertTokenizer`` on our fixture instead: the oracle.
 
 Control run: ``ALBERT_TF_HF_SUITE_ORACLE=1`` runs this same module with transformers' own ``AlbertTokenizer`` /
-``AlbertTokenizerFast`` in place of ours. It passes, which shows the fixture and the ported cases hold for HF
-itself, so any failure of the normal run is albert_tf's.
+``AlbertTokenizerFast`` in place of ours. It passes (one ported case is skipped there, see
+``test_rust_and_python_full_tokenizers``), which shows the fixture and the ported cases hold for HF itself,
+so any failure of the normal run is albert_tf's.
 
 Exclusions (``EXCLUDED`` below): tests that need the Hub, the Rust fast tokenizer (``tokenizers``-backed
 ``PreTrainedTokenizerFast`` internals), ``transformers.pipeline``/``Trainer`` themselves, and chat templates /
@@ -34,7 +35,8 @@ from tests.hf_suites.upstream import load_upstream_module  # noqa: E402
 
 from albert_tf.tokenization import constants, train_tokenizer  # noqa: E402
 
-if os.environ.get("ALBERT_TF_HF_SUITE_ORACLE") == "1":
+ORACLE = os.environ.get("ALBERT_TF_HF_SUITE_ORACLE") == "1"
+if ORACLE:
     from transformers import AlbertTokenizer, AlbertTokenizerFast
 else:
     from albert_tf import AlbertTokenizer, AlbertTokenizerFast
@@ -182,6 +184,9 @@ class AlbertTokenizationTest(common.TokenizerTesterMixin, unittest.TestCase):
     def test_rust_and_python_full_tokenizers(self):
         # Upstream compares the Rust tokenizer with the slow one. AlbertTokenizerFast is ours (same ids as
         # the slow reference), so the same assertions run against it.
+        if ORACLE:
+            self.skipTest("control run: HF's Rust tokenizer breaks SentencePiece's exact score ties unlike its "
+                          "slow one on this fixture ('92000': 2 0 00 vs 2 00 0); ours follows the slow one")
         tokenizer, fast = self.get_tokenizer(), self.rust_tokenizer_class.from_pretrained(self.tmpdirname)
         sequence = "I was born in 92000, and this is falsé."
         self.assertListEqual(tokenizer.tokenize(sequence), fast.tokenize(sequence))

@@ -223,3 +223,72 @@ def test_saved_model_reloads_with_only_tf_and_tf_text(pre, hf_tok, tmp_path):
     got = json.loads(res.stdout.strip().splitlines()[-1])
     ref = hf_tok(texts, padding=True)["input_ids"]
     assert got == ref
+
+
+# padding_side / truncation_side: every combination, singles and pairs, against HF's slow tokenizer with the
+# same settings (the oracle) and our Python tokenizer; offsets against our Python tokenizer's offset_mapping.
+SIDES = [("right", "right"), ("left", "right"), ("right", "left"), ("left", "left")]
+
+
+def _side_tokenizers(spm_dir, padding_side, truncation_side):
+    from transformers import AlbertTokenizer as HF
+
+    from albert_tf.tokenization import AlbertTokenizer
+
+    sides = dict(padding_side=padding_side, truncation_side=truncation_side)
+    return HF.from_pretrained(spm_dir, **sides), AlbertTokenizer.from_pretrained(spm_dir, **sides)
+
+
+@pytest.mark.parametrize("padding_side,truncation_side", SIDES)
+@pytest.mark.parametrize("truncation", [None, "longest_first", "only_first", "only_second"])
+def test_padding_and_truncation_sides_match_tokenizers(spm_dir, corpus, padding_side, truncation_side,
+                                                        truncation):
+    hf, ours = _side_tokenizers(spm_dir, padding_side, truncation_side)
+    pre = AlbertPreprocessor.from_pretrained(spm_dir, max_length=24, truncation=truncation or "longest_first",
+                                             padding_side=padding_side, truncation_side=truncation_side,
+                                             pad_to_multiple_of=8, return_special_tokens_mask=True)
+    a = corpus[:150] + REGRESSION_TEXTS
+    b = corpus[150:300] + REGRESSION_TEXTS[::-1]
+    options = dict(truncation=True, max_length=24, padding=True, pad_to_multiple_of=8,
+                   return_special_tokens_mask=True)
+    if truncation is None:  # single sequences
+        out, args = pre(tf.constant(a)), (a,)
+    else:
+        out, args = pre((tf.constant(a), tf.constant(b))), (a, b)
+        options["truncation"] = truncation
+    hf_ref, our_ref = hf(*args, **options), ours(*args, **options)
+    for key in ("input_ids", "token_type_ids", "attention_mask", "special_tokens_mask"):
+        np.testing.assert_array_equal(out[key].numpy(), np.array(hf_ref[key]), err_msg=key)
+        np.testing.assert_array_equal(out[key].numpy(), np.array(our_ref[key]), err_msg=key)
+    lengths = out["attention_mask"].numpy().sum(1)
+    assert lengths.min() < 24 <= lengths.max(), "the texts should need truncation and padding"
+
+
+@pytest.mark.parametrize("padding_side,truncation_side", SIDES[1:])
+def test_sides_with_offsets_match_tokenizer(spm_dir, padding_side, truncation_side):
+    _, ours = _side_tokenizers(spm_dir, padding_side, truncation_side)
+    pre = AlbertPreprocessor.from_pretrained(spm_dir, max_length=12, padding_side=padding_side,
+                                             truncation_side=truncation_side, return_offsets=True)
+    questions = ["Who wrote the Café menu, and when?", "Why?"]
+    contexts = ["Zoë wrote it in 1,999 for a naïve crowd of diners.", "Because the long context goes on."]
+    out = pre((tf.constant(questions), tf.constant(contexts)))
+    ref = ours(questions, contexts, truncation=True, max_length=12, padding=True, return_offsets_mapping=True)
+    np.testing.assert_array_equal(out["input_ids"].numpy(), np.array(ref["input_ids"]))
+    np.testing.assert_array_equal(out["offsets"].numpy(), np.array(ref["offset_mapping"]))
+
+
+def test_sides_in_config_and_errors(spm_dir, tok):
+    pre = AlbertPreprocessor.from_pretrained(spm_dir, padding_side="left", truncation_side="left")
+    config = pre.get_config()
+    assert (config["padding_side"], config["truncation_side"]) == ("left", "left")
+    again = AlbertPreprocessor.from_config(config)
+    x = tf.constant(["left padded", "a longer left padded row"])
+    np.testing.assert_array_equal(again(x)["input_ids"], pre(x)["input_ids"])
+    # The exporters build from a tokenizer: they keep right padding / truncation whatever it was saved with.
+    tok_left = type(tok).from_pretrained(spm_dir, padding_side="left", truncation_side="left")
+    default = AlbertPreprocessor.from_tokenizer(tok_left)
+    assert (default.padding_side, default.truncation_side) == ("right", "right")
+    with pytest.raises(ValueError, match="padding_side must be 'right' or 'left', got 'top'"):
+        AlbertPreprocessor.from_pretrained(spm_dir, padding_side="top")
+    with pytest.raises(ValueError, match="truncation_side must be 'right' or 'left'"):
+        AlbertPreprocessor.from_pretrained(spm_dir, truncation_side=None)
