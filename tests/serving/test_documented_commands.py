@@ -11,9 +11,10 @@ export/README.md's commands run in a second project whose ``runs/NAME`` are tiny
 the README's lines name. Cost is what decides how each kind of command is checked (a text-in export takes
 ~25 s of CPU here, ten of them would double this file): the Python example and every export line whose
 output a later command reads (stock and albert-tf ``saved_model_cli run``, ``make_models_config.py``) run
-for real; every export line is parsed by the export command's own flags; the curl bodies are checked against
-the signatures that line's export has (``albert_tf.export.signatures``, the table the exporter writes and
-tests/export checks), the same request shapes that serving/README.md's curls send to a real server.
+for real, except one that is serving/README.md's export command under other names, whose version is copied
+from ``sentiment_project``; every export line is parsed by the export command's own flags; the curl bodies are
+checked against the signatures that line's export has (``albert_tf.export.signatures``, the table the
+exporter writes and tests/export checks), the request shapes that serving/README.md's curls send to a server.
 Docker commands need the tensorflow/serving image, absent here.
 """
 
@@ -23,6 +24,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -40,7 +42,6 @@ from tests.serving.documented import (
     python_block,
     read,
     save_tiny_run,
-    train_small_tokenizer,
 )
 
 STOCK_IMAGE = "tensorflow/serving:2.21.0"
@@ -168,7 +169,7 @@ EXPORT_RUNS = {
 }
 
 # Parses each command line (JSON list on stdin) with the export command's own absl flags, as `albert-tf
-# export` does before its first step; prints the parsed options. Command modules import nothing heavy.
+# export` does before its first step; prints every export flag's value. Command modules import nothing heavy.
 _PARSE_EXPORT_FLAGS = """
 import json, shlex, sys
 from absl import flags
@@ -178,7 +179,7 @@ parsed = []
 for command in json.load(sys.stdin):
     FLAGS.unparse_flags()
     FLAGS(["albert-tf export"] + shlex.split(command, comments=True)[2:])
-    parsed.append({name: FLAGS[name].value for name in ("model", "task", "export_dir", "text_pair", "ids_only")})
+    parsed.append({flag.name: flag.value for flag in FLAGS.get_flags_for_module(export)})
 print(json.dumps(parsed))
 """
 
@@ -225,13 +226,18 @@ def _check_curl_body(command: str, exports: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def export_project(export_readme, tmp_path_factory):
+def export_project(export_readme, sentiment_project, tmp_path_factory):
     """export/README.md's commands run in a project with its runs/NAME: the Python example, the export lines
     whose output a later command reads, then the other commands but curl and docker. Returns the project and
-    [(command, CompletedProcess)] in the README's order."""
+    [(command, CompletedProcess)] in the README's order.
+
+    An export line that is serving/README.md's export command with other names (same options, a run built
+    like runs/sentiment) is not run again: ``sentiment_project`` ran it, and its version is copied in."""
+    from albert_tf.tokenization import AlbertTokenizer
+
     readme, commands, exports = export_readme
     project = Project(str(tmp_path_factory.mktemp("export_project")))
-    tokenizer = train_small_tokenizer(project.path("spm"))
+    tokenizer = AlbertTokenizer.from_pretrained(sentiment_project.path("spm"))
     for options in exports.values():
         run_name = os.path.basename(options["model"])
         assert run_name in EXPORT_RUNS, f"export/README.md exports runs/{run_name}: add what it is to EXPORT_RUNS"
@@ -246,10 +252,28 @@ def export_project(export_readme, tmp_path_factory):
     read_later = re.findall(r"--dir=models/([^/\s]+)/|--model (?:\w+=)?models/([^/\s]+)", " ".join(others))
     read_later = {name for pair in read_later for name in pair if name}
     needed = [c for c, o in exports.items() if os.path.basename(o["export_dir"]) in read_later]
+
+    sentiment_command, _, sentiment_done = sentiment_project.export
+    (sentiment_options,) = _parse_export_lines([sentiment_command])
+    if sentiment_done.returncode == 0:
+        for command in [c for c in needed if _same_export(exports[c], sentiment_options)]:
+            needed.remove(command)
+            base = project.path(exports[command]["export_dir"])
+            version = max([int(v) for v in os.listdir(base) if v.isdigit()] if os.path.isdir(base) else [0]) + 1
+            shutil.copytree(sentiment_project.path("models", "sentiment", "1"), os.path.join(base, str(version)))
     with ThreadPoolExecutor(2) as pool:
         results += list(zip(needed, pool.map(project.run, needed)))
     results += [(command, project.run(command)) for command in others]
     return project, results
+
+
+def _same_export(options: dict, sentiment_options: dict) -> bool:
+    """``options`` (an export line's) export what serving/README.md's command exported from runs/sentiment."""
+    run_name = os.path.basename(options["model"])
+    same_run = EXPORT_RUNS[run_name] == ("TFAlbertForSequenceClassification", {"id2label": SENTIMENT_LABELS})
+    names = ("model", "export_dir")
+    return same_run and ({k: v for k, v in options.items() if k not in names} ==
+                         {k: v for k, v in sentiment_options.items() if k not in names})
 
 
 def test_export_readme_commands_run(export_readme, export_project):
