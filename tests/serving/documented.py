@@ -16,7 +16,8 @@ import time
 import urllib.error
 import urllib.request
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.serving.conftest import REPO, free_port
+
 SENTIMENT_LABELS = {0: "rotten", 1: "fresh"}
 # A tiny ALBERT: the commands' cost is tracing and loading graphs, not the model. 512 positions so the docs'
 # --max_length=128 fits.
@@ -145,8 +146,6 @@ class Project:
     and /tmp/models.config a file of the directory."""
 
     def __init__(self, root: str):
-        from tests.serving.conftest import free_port
-
         self.root = root
         self.grpc_port, self.rest_port = free_port(), free_port()
         self.servers: list[subprocess.Popen] = []
