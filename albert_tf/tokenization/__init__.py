@@ -8,7 +8,8 @@ from albert_tf.tokenization import constants
 from albert_tf.tokenization.added_tokens import AddedToken
 from albert_tf.tokenization.auto import AutoTokenizer
 from albert_tf.tokenization.batch_encoding import BatchEncoding
-from albert_tf.tokenization.tokenizer import AlbertTokenizer, AlbertTokenizerFast
+from albert_tf.tokenization.fast import AlbertTokenizerFast
+from albert_tf.tokenization.tokenizer import AlbertTokenizer
 from albert_tf.tokenization.training import train_tokenizer
 
 

@@ -56,6 +56,11 @@ except ImportError:  # pragma: no cover - exercised where tokenizers is absent
             return hash(self.content)
 
 
+class SpecialTokenValueError(ValueError, AssertionError):
+    """A bad ``add_special_tokens`` value. HF checks it with ``assert`` (AssertionError); this is also a
+    ValueError, so code migrating from transformers and code expecting a ValueError both catch it."""
+
+
 SPECIAL_TOKENS_ATTRIBUTES = ("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token",
                              "mask_token", "additional_special_tokens")
 
@@ -211,7 +216,8 @@ class SpecialTokensMixin:
                 raise ValueError(f"Key {key} is not a special token; use one of {list(SPECIAL_TOKENS_ATTRIBUTES)}")
             if key == "additional_special_tokens":
                 if not isinstance(value, (list, tuple)) or not all(_is_token(t) for t in value):
-                    raise ValueError(f"Tokens {value} for key {key} should all be str or AddedToken instances")
+                    raise SpecialTokenValueError(
+                        f"Tokens {value} for key {key} should all be str or AddedToken instances")
                 new = []
                 for token in value:
                     if isinstance(token, str):

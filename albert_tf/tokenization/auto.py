@@ -17,7 +17,8 @@ import json
 import os
 
 from albert_tf.tokenization import constants
-from albert_tf.tokenization.tokenizer import AlbertTokenizer, AlbertTokenizerFast
+from albert_tf.tokenization.fast import AlbertTokenizerFast
+from albert_tf.tokenization.tokenizer import AlbertTokenizer
 
 _ALBERT_CLASSES = ("AlbertTokenizer", "AlbertTokenizerFast")
 

@@ -210,7 +210,7 @@ class EncodingMixin:
                 verbose=verbose, _offsets=(spans, pair_spans) if return_offsets_mapping else None)
             for key, value in row.items():
                 out.setdefault(key, []).append(value)
-        out = self.pad(out, padding=padding, max_length=max_length, pad_to_multiple_of=pad_to_multiple_of,
+        out = self._pad_batch(out, padding=padding, max_length=max_length, pad_to_multiple_of=pad_to_multiple_of,
                        padding_side=padding_side, return_attention_mask=return_attention_mask)
         return BatchEncoding(out, tensor_type=return_tensors)
 
@@ -276,7 +276,7 @@ class EncodingMixin:
             out["offset_mapping"] = self._special_offsets(_offsets[0], _offsets[1], add_special_tokens)
         self._eventual_warn_about_too_long_sequence(sequence, max_length, verbose)
         if padding != "do_not_pad" or return_attention_mask:
-            out = self.pad(out, padding=padding, max_length=max_length, pad_to_multiple_of=pad_to_multiple_of,
+            out = self._pad_batch(out, padding=padding, max_length=max_length, pad_to_multiple_of=pad_to_multiple_of,
                            padding_side=padding_side, return_attention_mask=return_attention_mask)
         if return_length:
             out["length"] = len(out["input_ids"])
@@ -352,6 +352,15 @@ class EncodingMixin:
             return_attention_mask=None, return_tensors=None, verbose=True) -> BatchEncoding:
         """Pad one encoding, a batch (dict of lists) or a list of encodings (HF's ``pad``); tensors in,
         tensors of the same kind out."""
+        return self._pad_batch(encoded_inputs, padding=padding, max_length=max_length,
+                               pad_to_multiple_of=pad_to_multiple_of, padding_side=padding_side,
+                               return_attention_mask=return_attention_mask, return_tensors=return_tensors,
+                               verbose=verbose)
+
+    def _pad_batch(self, encoded_inputs, padding=True, max_length=None, pad_to_multiple_of=None, padding_side=None,
+                   return_attention_mask=None, return_tensors=None, verbose=True) -> BatchEncoding:
+        # What pad() does; the encoders call this one, so that AlbertTokenizerFast's pad() can warn like HF's
+        # fast tokenizers only when user code pads.
         if isinstance(encoded_inputs, (list, tuple)) and encoded_inputs and isinstance(encoded_inputs[0], Mapping):
             encoded_inputs = {key: [example[key] for example in encoded_inputs] for key in encoded_inputs[0]}
         main = self.model_input_names[0]

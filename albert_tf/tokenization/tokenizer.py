@@ -300,21 +300,3 @@ class AlbertTokenizer(SpecialTokensMixin, EncodingMixin):
         out += self.sp_model.decode(current)
         return out.strip()
 
-
-class AlbertTokenizerFast(AlbertTokenizer):
-    """HF's ``AlbertTokenizerFast`` name: the same ids as the slow reference, with character offsets
-    (``return_offsets_mapping=True``). There is no Rust backend; code that only calls the tokenizer works
-    unchanged.
-
-    Example:
-        >>> tok = AlbertTokenizerFast.from_pretrained("path/to/dir")  # doctest: +SKIP
-        >>> tok("A fine film.", return_offsets_mapping=True)["offset_mapping"]  # doctest: +SKIP
-        [(0, 0), (0, 1), (2, 6), (7, 11), (11, 12), (0, 0)]
-    """
-
-    def __init__(self, vocab_file=None, tokenizer_file=None, **kwargs):
-        if tokenizer_file is not None and vocab_file is None:
-            raise ValueError(f"{tokenizer_file}: tokenizer.json alone is not supported; AlbertTokenizerFast "
-                             f"needs the SentencePiece {constants.VOCAB_FILE_NAME}")
-        super().__init__(vocab_file, **kwargs)
-        self.init_kwargs["tokenizer_file"] = None

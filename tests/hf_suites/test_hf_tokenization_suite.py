@@ -42,6 +42,10 @@ else:
     from albert_tf import AlbertTokenizer, AlbertTokenizerFast
 
 common = load_upstream_module("4.57.6", "tests/test_tokenization_common.py")
+# The mixin picks fast-tokenizer expectations (overflow windows as rows, ...) with
+# isinstance(tokenizer, PreTrainedTokenizerFast), its import of HF's fast base class: that import is pointed at
+# our fast class too, as the other imports are pointed at albert_tf.
+common.PreTrainedTokenizerFast = (common.PreTrainedTokenizerFast, AlbertTokenizerFast)
 
 # One mixin test must never hold CI: pytest-timeout stops it, and the two subword-regularization tests (which
 # run in a spawned child) get the same bound on their queues through PYTEST_TIMEOUT, the variable upstream's
@@ -59,6 +63,7 @@ DATA = os.path.join(REPO, "data")
 
 _CHAT = "chat templates (jinja) are not part of albert-tf's tokenizer"
 _RUST = "needs the Rust fast tokenizer (tokenizers' backend_tokenizer / PreTrainedTokenizerFast)"
+_ALIGN = "BatchEncoding alignment methods (word_ids, sequence_ids, ...) need tokenizers.Encoding objects"
 EXCLUDED = {
     # Chat templates / seq2seq helpers.
     "test_chat_template": _CHAT,
@@ -82,7 +87,13 @@ EXCLUDED = {
     "test_training_new_tokenizer": _RUST + " (train_new_from_iterator)",
     "test_training_new_tokenizer_with_special_tokens_change": _RUST + " (train_new_from_iterator)",
     "test_save_slow_from_fast_and_reload_fast": _RUST,
-    "test_rust_tokenizer_add_prefix_space": _RUST,
+    "test_rust_tokenizer_add_prefix_space_0": _RUST + " (backend_tokenizer.pre_tokenizer)",
+    "test_rust_tokenizer_add_prefix_space_1": _RUST + " (backend_tokenizer.pre_tokenizer)",
+    "test_save_pretrained": _RUST + " (writes tokenizer.json, the Rust tokenizer's serialization)",
+    # Open gap, not an exclusion of principle: BatchEncoding's alignment methods (word_ids, sequence_ids,
+    # char_to_token, ...) read tokenizers.Encoding objects, which albert_tf does not build yet.
+    "test_alignment_methods": _ALIGN,
+    "test_sequence_ids": _ALIGN,
     # transformers.Trainer / the Hub.
     "test_saving_tokenizer_trainer": "drives transformers.Trainer itself",
     "test_local_files_only": "needs the Hugging Face Hub",
@@ -107,7 +118,9 @@ class AlbertTokenizationTest(common.TokenizerTesterMixin, unittest.TestCase):
 
     tokenizer_class = AlbertTokenizer
     rust_tokenizer_class = AlbertTokenizerFast
-    test_rust_tokenizer = False  # the Rust tokenizer is excluded; AlbertTokenizerFast has its own tests
+    # The mixin's fast-tokenizer cases run against our AlbertTokenizerFast (upstream: the Rust one, from the
+    # Hub id below); those needing the Rust backend itself are in EXCLUDED.
+    test_rust_tokenizer = True
     test_sentencepiece = True
     test_sentencepiece_ignore_case = True
     from_pretrained_id = "albert/albert-base-v1"
@@ -117,13 +130,14 @@ class AlbertTokenizationTest(common.TokenizerTesterMixin, unittest.TestCase):
         # The mixin's setUpClass also reads fixtures/sample_text.txt, which the sdist lacks; it is only used
         # by the Rust-vs-Python comparisons excluded above, so the rest of its set-up is done here.
         cls.from_pretrained_id = [cls.from_pretrained_id]
-        cls.tokenizers_list = []
         cls._data = ""
         cls.tmpdirname = tempfile.mkdtemp()
         cls.fixture_dir = tempfile.mkdtemp()
         cls.sample_vocab = _fixture_model(cls.fixture_dir)
         # Upstream's tester: the fixture, loaded and saved where get_tokenizer() reads it.
         cls.tokenizer_class(cls.sample_vocab).save_pretrained(cls.tmpdirname)
+        # Upstream lists (rust_tokenizer_class, Hub id, kwargs); the saved fixture stands in for the Hub id.
+        cls.tokenizers_list = [(cls.rust_tokenizer_class, cls.tmpdirname, {})]
 
     @classmethod
     def tearDownClass(cls):
@@ -196,6 +210,8 @@ class AlbertTokenizationTest(common.TokenizerTesterMixin, unittest.TestCase):
 
 
 def _excluded(name, reason):
+    if not hasattr(AlbertTokenizationTest, name):  # a typo would exclude nothing and hide a test
+        raise AssertionError(f"EXCLUDED names {name}, which the mixin does not have")
     @unittest.skip(f"excluded: {reason}")
     def test(self):
         pass
