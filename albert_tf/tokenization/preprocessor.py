@@ -37,42 +37,15 @@ Example:
 from __future__ import annotations
 
 import base64
-import functools
-import os
-import sys
 
 import keras
 import numpy as np
 import tensorflow as tf
 import tensorflow_text as tf_text
 
-from albert_tf.tokenization import constants, graph_offsets, packing, text_rules
+from albert_tf.tokenization import constants, graph_offsets, packing, text_rules, unicode_tables
 from albert_tf.tokenization.ragged_ops import shift_left, shift_right
 from albert_tf.tokenization.viterbi import UnigramTieResolver
-
-
-@functools.lru_cache(maxsize=None)
-def _tf_python_mismatches() -> tuple[dict[str, str], dict[str, str]]:
-    """Characters whose TF lowercasing / NFKD differs from Python's, with Python's result.
-
-    TF's ``tf.strings.lower`` and tensorflow-text's ICU use other Unicode versions than Python (and
-    ``lower`` stops at NUL); HF's behaviour is Python's. Found by comparing every code point once.
-    """
-    code_points = [c for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
-    chars = [chr(c) for c in code_points]
-    encoded = tf.constant([c.encode("utf-8") for c in chars])
-    tf_lower = tf.strings.lower(encoded, encoding="utf-8").numpy()
-    tf_nfkd = tf_text.normalize_utf8(encoded, "NFKD").numpy()
-    import unicodedata
-
-    lower, nfkd = {}, {}
-    for c, lo, nf in zip(chars, tf_lower, tf_nfkd):
-        if c.lower().encode("utf-8") != lo:
-            lower[c] = c.lower()
-        py_nf = unicodedata.normalize("NFKD", c)
-        if py_nf.encode("utf-8") != nf:
-            nfkd[c] = py_nf
-    return lower, nfkd
 
 
 def _special_pattern(do_lower_case: bool) -> str:
@@ -192,7 +165,7 @@ class AlbertPreprocessor(keras.layers.Layer):
                 tf.constant(np.concatenate(rows).astype(np.int32)),
                 tf.constant([len(r) for r in rows], tf.int64))
 
-        lower_fix, nfkd_fix = _tf_python_mismatches()
+        lower_fix, nfkd_fix = unicode_tables.tf_python_mismatches()
         if not self.do_lower_case:
             lower_fix = {}
         if self.keep_accents:
@@ -201,17 +174,8 @@ class AlbertPreprocessor(keras.layers.Layer):
         self._exotic_pat = None
         if exotic:
             self._exotic_pat = "(?s).*[" + "".join(f"\\x{{{ord(c):X}}}" for c in exotic) + "].*"
-        self._lower_fix = self._static_map(lower_fix)
-        self._nfkd_fix = self._static_map(nfkd_fix)
-
-    @staticmethod
-    def _static_map(mapping: dict[str, str]):
-        if not mapping:
-            return None
-        keys = tf.constant([k.encode("utf-8") for k in mapping])
-        values = tf.constant([v.encode("utf-8") for v in mapping.values()])
-        # Values are never empty, so "" marks "no exception".
-        return tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(keys, values), default_value="")
+        self._lower_fix = unicode_tables.static_map(lower_fix)
+        self._nfkd_fix = unicode_tables.static_map(nfkd_fix)
 
     # ---------------------------------------------------------------- construction helpers
     @classmethod
