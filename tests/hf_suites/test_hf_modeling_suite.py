@@ -13,9 +13,10 @@ imported names to albert_tf's (Keras 3 as ``keras``, albert_tf's ``TF_MODEL_FOR_
 (they cover ``save_pretrained(saved_model=True)``, ``fit`` with metrics and ``sample_weight``, and resized
 checkpoints): their only cost is time, and with the tester's tiny configs they take seconds.
 
-Exclusions (``EXCLUDED``): tests that need the Hugging Face Hub, and ``transformers.pipeline`` itself
-(upstream's ``PipelineTesterMixin``, not mixed in here). Nothing else is skipped, except what upstream itself
-skips for a truly absent dependency (a GPU for the out-of-bounds embedding check).
+Exclusions (``EXCLUDED``): tests that need the Hugging Face Hub, ``transformers.pipeline`` itself (upstream's
+``PipelineTesterMixin``, not mixed in here), and one Keras 2 call that Keras 3 removed for every model
+(``test_compile_tf_model``'s last line; ``test_compile_tf_model_keras3`` runs its steps). Nothing else is
+skipped, except what upstream itself skips (a GPU for the out-of-bounds embedding check, tf2onnx).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ VERSION = "4.52.4"
 EXCLUDED = {
     "test_model_from_pretrained": "needs the Hugging Face Hub (albert/albert-base-v2)",
     "test_inference_masked_lm": "needs the Hugging Face Hub (albert/albert-base-v2)",
-    # Not one of the issue's categories, written down here for the lead: the test's last line is
+    # Outside the Hub/pipeline categories, so said why: the test's last line is
     # `functional_model.save(<directory>)`, tf_keras' SavedModel call, which Keras 3 (the `keras` the mixin
     # must see) refuses for every model by design ("use model.export"). Every step before it passes;
     # test_compile_tf_model_keras3 runs the same steps and exports the SavedModel the Keras 3 way.
