@@ -63,7 +63,6 @@ DATA = os.path.join(REPO, "data")
 
 _CHAT = "chat templates (jinja) are not part of albert-tf's tokenizer"
 _RUST = "needs the Rust fast tokenizer (tokenizers' backend_tokenizer / PreTrainedTokenizerFast)"
-_ALIGN = "BatchEncoding alignment methods (word_ids, sequence_ids, ...) need tokenizers.Encoding objects"
 EXCLUDED = {
     # Chat templates / seq2seq helpers.
     "test_chat_template": _CHAT,
@@ -90,10 +89,6 @@ EXCLUDED = {
     "test_rust_tokenizer_add_prefix_space_0": _RUST + " (backend_tokenizer.pre_tokenizer)",
     "test_rust_tokenizer_add_prefix_space_1": _RUST + " (backend_tokenizer.pre_tokenizer)",
     "test_save_pretrained": _RUST + " (writes tokenizer.json, the Rust tokenizer's serialization)",
-    # Open gap, not an exclusion of principle: BatchEncoding's alignment methods (word_ids, sequence_ids,
-    # char_to_token, ...) read tokenizers.Encoding objects, which albert_tf does not build yet.
-    "test_alignment_methods": _ALIGN,
-    "test_sequence_ids": _ALIGN,
     # transformers.Trainer / the Hub.
     "test_saving_tokenizer_trainer": "drives transformers.Trainer itself",
     "test_local_files_only": "needs the Hugging Face Hub",
