@@ -205,3 +205,21 @@ def test_slow_tokenizer_raises_like_hf(spm_dir, hf_tok, method, args):
     with pytest.raises(ValueError) as got:
         getattr(ours, method)(*args)
     assert str(got.value) == str(ref.value)
+
+
+def test_sampled_ids_are_never_misaligned(spm_dir, corpus):
+    # With subword sampling a second encoding draws other pieces: the deferred alignment must say so
+    # rather than describe other tokens; aligning in the same pass (with offsets) always fits.
+    sampling = AlbertTokenizerFast.from_pretrained(spm_dir, sp_model_kwargs={"enable_sampling": True, "alpha": 0.1,
+                                                                            "nbest_size": -1})
+    long_texts = [t for t in corpus[:2000] if len(t) > 150][:20]
+    failures = 0
+    for text in long_texts:
+        try:
+            sampling(text).word_ids()
+        except ValueError as err:
+            assert "return_offsets_mapping=True" in str(err)
+            failures += 1
+        enc = sampling(text, return_offsets_mapping=True)
+        assert enc.encodings[0].ids == enc["input_ids"] and len(enc.word_ids()) == len(enc["input_ids"])
+    assert failures > 0
