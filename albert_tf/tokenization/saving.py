@@ -16,22 +16,12 @@ import os
 
 from albert_tf.tokenization import constants
 from albert_tf.tokenization.added_tokens import SPECIAL_TOKENS_ATTRIBUTES, AddedToken, logger
+from albert_tf.utils.io import atomic_write_bytes, read_json_object
 
 ADDED_TOKENS_FILE = "added_tokens.json"
 # init arguments that are not configuration: never written to tokenizer_config.json.
 _NOT_SAVED = ("model_proto", "name_or_path", "special_tokens_map_file", "tokenizer_file", "vocab_file",
               "added_tokens_decoder", "from_slow")
-
-
-def _read_json(path: str) -> dict:
-    try:
-        with open(path, encoding="utf-8") as f:
-            value = json.load(f)
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{path}: not valid JSON (line {err.lineno}: {err.msg})") from None
-    if not isinstance(value, dict):
-        raise ValueError(f"{path}: expected a JSON object, got {type(value).__name__}")
-    return value
 
 
 def _to_added_token(value, source: str):
@@ -62,7 +52,7 @@ def load_init_kwargs(cls, path: str, kwargs: dict) -> dict:
     """The ``cls(...)`` arguments for the tokenizer saved in directory ``path``, ``kwargs`` winning (HF's
     ``_from_pretrained`` rules)."""
     config_file = os.path.join(path, constants.TOKENIZER_CONFIG_FILE)
-    config = _read_json(config_file) if os.path.isfile(config_file) else {}
+    config = read_json_object(config_file) if os.path.isfile(config_file) else {}
     saved_class = config.pop("tokenizer_class", None)
     if saved_class is not None and saved_class.replace("Fast", "") != cls.__name__.replace("Fast", ""):
         logger.warning(
@@ -83,13 +73,13 @@ def load_init_kwargs(cls, path: str, kwargs: dict) -> dict:
     else:  # legacy layout: special tokens and added tokens in their own files
         map_file = os.path.join(path, constants.SPECIAL_TOKENS_MAP_FILE)
         if os.path.isfile(map_file):
-            for key, value in _read_json(map_file).items():
+            for key, value in read_json_object(map_file).items():
                 if kwargs.get(key):
                     continue
                 init[key] = _to_added_token(value, map_file)
         added_file = os.path.join(path, ADDED_TOKENS_FILE)
         if os.path.isfile(added_file):
-            for token, index in _read_json(added_file).items():
+            for token, index in read_json_object(added_file).items():
                 if not isinstance(index, int):
                     raise ValueError(f"{added_file}: id of {token!r} is not an integer")
                 added_tokens_decoder[index] = AddedToken(token, rstrip=False, lstrip=False, normalized=True,
@@ -106,8 +96,6 @@ def load_init_kwargs(cls, path: str, kwargs: dict) -> dict:
 
 def save_tokenizer(tokenizer, save_directory: str, filename_prefix: str | None = None) -> tuple[str, ...]:
     """Write the tokenizer's files into ``save_directory``; returns their paths as HF does."""
-    from albert_tf.tokenization.training import _atomic_write
-
     if os.path.isfile(save_directory):
         raise NotADirectoryError(f"save_pretrained: {save_directory} is a file, not a directory")
     os.makedirs(save_directory, exist_ok=True)
@@ -125,16 +113,16 @@ def save_tokenizer(tokenizer, save_directory: str, filename_prefix: str | None =
     config["added_tokens_decoder"] = {str(i): dict(t.__getstate__())
                                       for i, t in tokenizer.added_tokens_decoder.items()}
     config["tokenizer_class"] = type(tokenizer).__name__
-    _atomic_write(config_file, (json.dumps(config, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    atomic_write_bytes(config_file, (json.dumps(config, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
                   .encode("utf-8"))
     special_map = _to_json(tokenizer.special_tokens_map_extended, add_type_field=False)
-    _atomic_write(map_file, (json.dumps(special_map, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    atomic_write_bytes(map_file, (json.dumps(special_map, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
                   .encode("utf-8"))
     files = [config_file, map_file]
     added = {t: i for t, i in tokenizer.added_tokens_encoder.items() if i >= tokenizer.vocab_size}
     if added:
         added_file = os.path.join(save_directory, prefix + ADDED_TOKENS_FILE)
-        _atomic_write(added_file, (json.dumps(added, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+        atomic_write_bytes(added_file, (json.dumps(added, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
                       .encode("utf-8"))
     vocab_files = tokenizer.save_vocabulary(save_directory, filename_prefix=filename_prefix)
     return tuple(files) + tuple(vocab_files) + ((os.path.join(save_directory, prefix + ADDED_TOKENS_FILE),)

@@ -167,9 +167,9 @@ class AlbertTokenizer(SpecialTokensMixin, EncodingMixin):
         name = (filename_prefix + "-" if filename_prefix else "") + constants.VOCAB_FILE_NAME
         out = os.path.join(save_directory, name)
         if not (self.vocab_file and os.path.abspath(self.vocab_file) == os.path.abspath(out)):
-            from albert_tf.tokenization.training import _atomic_write
+            from albert_tf.utils.io import atomic_write_bytes
 
-            _atomic_write(out, self._model_proto)
+            atomic_write_bytes(out, self._model_proto)
         return (out,)
 
     def save_pretrained(self, save_directory, legacy_format=None, filename_prefix=None, push_to_hub=False,

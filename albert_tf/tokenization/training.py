@@ -19,10 +19,10 @@ import csv
 import io
 import json
 import os
-import tempfile
 from typing import Iterable, Iterator, Sequence
 
 from albert_tf.tokenization import constants, text_rules
+from albert_tf.utils.io import atomic_write_bytes
 
 MIN_VOCAB_SIZE = 100
 
@@ -53,24 +53,6 @@ def _training_sentences(
                 if max_lines is not None and len(sentences) >= max_lines:
                     return sentences
     return sentences
-
-
-def _atomic_write(path: str, data: bytes) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual file mode
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def tokenizer_config(
@@ -121,12 +103,12 @@ def write_tokenizer_files(output_dir: str, model_proto: bytes, config: dict) -> 
     """Write ``spiece.model``, ``tokenizer_config.json`` and ``special_tokens_map.json`` atomically."""
     os.makedirs(output_dir, exist_ok=True)
     model_path = os.path.join(output_dir, constants.VOCAB_FILE_NAME)
-    _atomic_write(model_path, model_proto)
-    _atomic_write(
+    atomic_write_bytes(model_path, model_proto)
+    atomic_write_bytes(
         os.path.join(output_dir, constants.TOKENIZER_CONFIG_FILE),
         (json.dumps(config, indent=2, sort_keys=True) + "\n").encode("utf-8"),
     )
-    _atomic_write(
+    atomic_write_bytes(
         os.path.join(output_dir, constants.SPECIAL_TOKENS_MAP_FILE),
         (json.dumps(special_tokens_map(), indent=2, sort_keys=True) + "\n").encode("utf-8"),
     )

@@ -48,6 +48,14 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
             os.fsync(f.fileno())
 
 
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+
+
 def atomic_write_with(path: str | os.PathLike, writer: Callable[[str], None]) -> None:
     """Calls `writer(tmp_path)` and renames the result over `path`."""
     with atomic_path(path) as tmp:
