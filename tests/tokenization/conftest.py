@@ -56,6 +56,21 @@ def tok(spm_dir):
 
 
 @pytest.fixture(scope="session")
+def fast(spm_dir):
+    from albert_tf.tokenization import AlbertTokenizerFast
+
+    return AlbertTokenizerFast.from_pretrained(spm_dir)
+
+
+@pytest.fixture(scope="session")
+def hf_rust(spm_dir):
+    """HF's Rust fast tokenizer converted from the same spiece.model: the oracle for the fast-only API."""
+    from transformers import AlbertTokenizerFast as HFFast
+
+    return HFFast.from_pretrained(spm_dir, from_slow=True)
+
+
+@pytest.fixture(scope="session")
 def hf_corpus(hf_tok, corpus):
     """HF's slow tokenizer on the whole corpus: input_ids, token_type_ids, attention_mask, special mask."""
     return hf_tok(corpus, return_special_tokens_mask=True)

@@ -11,18 +11,6 @@ from albert_tf import AlbertTokenizerFast, AutoTokenizer
 from albert_tf.tokenization import AlbertTokenizer
 
 
-@pytest.fixture(scope="module")
-def fast(spm_dir):
-    return AlbertTokenizerFast.from_pretrained(spm_dir)
-
-
-@pytest.fixture(scope="module")
-def hf_rust(spm_dir):
-    from transformers import AlbertTokenizerFast as HFFast
-
-    return HFFast.from_pretrained(spm_dir, from_slow=True)
-
-
 def _agreeing(hf_tok, hf_rust, texts):
     """Texts on which HF's Rust and slow tokenizers give the same ids (they break exact score ties apart)."""
     return [t for t in texts if hf_tok.encode(t) == hf_rust.encode(t)]
