@@ -22,7 +22,7 @@ test: $(STAMP)
 	TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest -q --durations=25 $(PYTEST_ARGS)
 
 demo: $(STAMP)
-	TF_CPP_MIN_LOG_LEVEL=2 $(VENV)/bin/albert-tf demo --output_dir=demo_output
+	$(VENV)/bin/albert-tf demo --output_dir=demo_output
 
 BENCHES := forward tokenize end_to_end serving pretrain pipelines
 
