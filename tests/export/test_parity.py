@@ -163,8 +163,8 @@ def expected_outputs(exp, tokenizer):
 
 def _same_span(text, expected, actual):
     """Offsets agree, except that a zero-width span (a lone '▁' piece) may sit on either side of the
-    whitespace it stands for: the Python tokenizer and the graph disagree there (reported in
-    /work/notes/requests-to-tokenization.md)."""
+    whitespace it stands for: the Python tokenizer and the graph disagree there (a known tokenization
+    difference, left as it is)."""
     (s, e), (a, b) = expected, actual
     if (s, e) == (a, b):
         return True
