@@ -133,7 +133,6 @@ def predict_rows(model, rows: Sequence[Mapping], pad_values: Mapping[str, int], 
     averaged over examples; token classification's per-batch means weighted by batch size).
     """
     import keras
-    import tensorflow as tf
 
     step = _predict_step(model, tuple(output_keys), pad_batch(rows[:2], pad_values))
     order = sorted(range(len(rows)), key=lambda i: sequence_length(rows[i]))

@@ -4,13 +4,12 @@ import os
 import subprocess
 import sys
 import textwrap
-import unicodedata
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from albert_tf.tokenization import AlbertPreprocessor, text_rules
+from albert_tf.tokenization import AlbertPreprocessor
 
 from _tok_helpers import ALBERT_USER_DEFINED, REGRESSION_TEXTS, TIE_TEXTS, edited_model, make_user_defined
 
