@@ -8,18 +8,38 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: venv test demo bench bazel-test clean
+# make test-jax: the backend-neutral tests (tests/backends) on Keras' JAX and torch backends, in a second
+# environment that has no TensorFlow (its requirements come from setup.cfg via .ci/backend_requirements.py).
+VENV_JAX := .venv-jax
+JAX_STAMP := $(VENV_JAX)/.installed
+
+.PHONY: venv venv-jax test test-jax demo bench bazel-test clean
 
 venv: $(STAMP)
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip setuptools wheel
-	$(PIP) install --quiet -e '.[test,hub,torch,plots,serving,tensorboard]'
+	$(PIP) install --quiet -e '.[test,hub,torch,jax,plots,serving,tensorboard]'
 	touch $(STAMP)
 
 test: $(STAMP)
 	TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest -q --durations=25 $(PYTEST_ARGS)
+
+venv-jax: $(JAX_STAMP)
+
+$(JAX_STAMP): setup.cfg pyproject.toml .ci/backend_requirements.py
+	test -x $(VENV_JAX)/bin/python || $(PYTHON) -m venv $(VENV_JAX)
+	$(VENV_JAX)/bin/pip install --quiet --upgrade pip setuptools wheel
+	$(PYTHON) .ci/backend_requirements.py > $(VENV_JAX)/requirements.txt
+	$(VENV_JAX)/bin/pip install --quiet -r $(VENV_JAX)/requirements.txt
+	$(VENV_JAX)/bin/pip install --quiet --no-deps -e .
+	! $(VENV_JAX)/bin/python -c "import tensorflow" 2>/dev/null
+	touch $@
+
+test-jax: $(JAX_STAMP)
+	KERAS_BACKEND=jax $(VENV_JAX)/bin/python -m pytest -q --durations=10 tests/backends $(PYTEST_ARGS)
+	KERAS_BACKEND=torch $(VENV_JAX)/bin/python -m pytest -q --durations=10 tests/backends $(PYTEST_ARGS)
 
 demo: $(STAMP)
 	$(VENV)/bin/albert-tf demo --output_dir=demo_output
@@ -35,4 +55,4 @@ bazel-test: $(STAMP)
 	env PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bazel test //... --spawn_strategy=standalone --test_output=errors
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+	rm -rf $(VENV) $(VENV_JAX) build dist *.egg-info .pytest_cache

@@ -380,6 +380,9 @@ def _scale_for_replicas(loss):
     Keras sums replica gradients; without this, a built-in HF loss under MirroredStrategy would be
     reported and optimised N times too large.
     """
+    if keras.backend.backend() != "tensorflow":
+        # JAX and torch trainers reduce per device themselves (keras.distribution); tf.distribute is TF's.
+        return loss
     import tensorflow as tf
 
     replicas = tf.distribute.get_strategy().num_replicas_in_sync

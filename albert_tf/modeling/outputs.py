@@ -2,7 +2,8 @@
 
 Like transformers' `ModelOutput`, only fields that are not None are items, in declaration order,
 so `outputs[0]` is the first present field and `dict(outputs)` holds just the tensors.
-They are registered as Keras pytree nodes, so `model.predict` and `tf.function` return them intact.
+They are pytree nodes for Keras (optree) and for the active backend's own tree utilities (jax.tree_util,
+torch.utils._pytree), so `model.predict`, `tf.function`, `jax.jit` and torch's tree maps return them intact.
 
 Example:
     >>> import numpy as np
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import keras
 import optree
 
 
@@ -63,7 +65,28 @@ def _output(name: str, fields: tuple[str, ...]) -> type[ModelOutput]:
         lambda keys, values, _cls=cls: _cls(zip(keys, values)),
         namespace="keras",
     )
+    _register_with_backend(cls)
     return cls
+
+
+def _register_with_backend(cls: type[ModelOutput]) -> None:
+    """JAX's jit and torch's pytree walk their own registries, not optree's keras namespace."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        jax.tree_util.register_pytree_node(
+            cls, lambda out: (tuple(out.values()), tuple(out.keys())),
+            lambda keys, values, _cls=cls: _cls(zip(keys, values)),
+        )
+    elif backend == "torch":
+        from torch.utils import _pytree
+
+        _pytree.register_pytree_node(
+            cls, lambda out: (list(out.values()), tuple(out.keys())),
+            lambda values, keys, _cls=cls: _cls(zip(keys, values)),
+            serialized_type_name=f"{cls.__module__}.{cls.__name__}",
+        )
 
 
 _TAIL = ("hidden_states", "attentions")
