@@ -1,5 +1,10 @@
 """ALBERT-base forward throughput: albert-tf vs keras-hub's AlbertBackbone vs Hugging Face's TFAlbertModel.
 
+albert-tf also gets a JAX row (`albert-tf-jax`: the same model on KERAS_BACKEND=jax, `jax.jit` of its
+`stateless_call`, i.e. XLA), so one script times the backends on the same machine, a GPU one included.
+Keras fixes its backend per process, so that row runs in a child process that this one drives batch by
+batch over a pipe: the round-robin below still interleaves it with the TensorFlow rows.
+
 One run prints one table: for each implementation, with and without XLA (`tf.function(jit_compile=...)`),
 seconds per batch (median of the timed batches after warmup), sequences/s, the fraction of this machine's
 fp32 matmul (sgemm) peak reached, and the throughput ratio against the best peer (keras-hub or HF).
@@ -45,7 +50,9 @@ BASE_SHAPE = dict(
     vocab_size=30000, embedding_size=128, hidden_size=768, num_layers=12, num_heads=12,
     intermediate_size=3072, max_positions=512,
 )
-IMPLEMENTATIONS = ("albert-tf", "keras-hub", "hf-transformers")
+IMPLEMENTATIONS = ("albert-tf", "albert-tf-jax", "keras-hub", "hf-transformers")
+# Implementations that exist only compiled (JAX is always XLA): their row is the xla=on one.
+XLA_ONLY = ("albert-tf-jax",)
 PEERS = ("keras-hub", "hf-transformers")
 
 
@@ -74,6 +81,8 @@ def time_call(fn: Callable[[], object]) -> tuple[float, float]:
     """
     start, cpu_start = time.perf_counter(), time.process_time()
     outputs = fn()
+    if isinstance(outputs, _ChildTiming):  # timed where it ran, in the JAX child process
+        return outputs
     for value in outputs:
         value.numpy()
     return time.perf_counter() - start, time.process_time() - cpu_start
@@ -166,8 +175,72 @@ def build_hf_transformers(tf, inputs: dict, xla: bool):
     return lambda: forward(feed)
 
 
+def build_albert_tf_jax(tf, inputs: dict, xla: bool):
+    """Starts the JAX child process (this script with --jax_worker) and returns a call that runs one batch
+    there; its outputs are (wall, cpu) of that batch as the child measured them."""
+    import subprocess
+
+    args = [sys.executable, os.path.abspath(__file__), "--jax_worker",
+            "--batch", str(inputs["input_ids"].shape[0]), "--seq", str(inputs["input_ids"].shape[1])]
+    child = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                             env=dict(os.environ, KERAS_BACKEND="jax"))
+    _JAX_CHILDREN.append(child)
+
+    def run_one():
+        child.stdin.write("run\n")
+        child.stdin.flush()
+        line = child.stdout.readline()
+        if not line:
+            raise RuntimeError("the JAX worker exited (is jax installed? pip install -e '.[jax]')")
+        wall, cpu, *shape = line.split()
+        return _ChildTiming(float(wall), float(cpu), tuple(int(n) for n in shape))
+
+    return run_one
+
+
+class _ChildTiming(tuple):
+    """A batch run in the child: (wall, cpu); `shape` is its last_hidden_state's shape."""
+
+    def __new__(cls, wall, cpu, shape):
+        timing = super().__new__(cls, (wall, cpu))
+        timing.shape = shape
+        return timing
+
+
+_JAX_CHILDREN: list = []
+
+
+def jax_worker(batch: int, seq: int) -> int:
+    """The child's side: builds TFAlbertModel on JAX, then per "run" line times one jitted batch."""
+    import jax
+    import numpy as np
+
+    from albert_tf import AlbertConfig, TFAlbertModel
+
+    model = TFAlbertModel(AlbertConfig.from_preset("albert-base-v2"))
+    feed = {k: jax.numpy.asarray(v) for k, v in random_inputs(np, batch, seq, BASE_SHAPE["vocab_size"]).items()}
+    trainable = [v.value for v in model.trainable_variables]
+    non_trainable = [v.value for v in model.non_trainable_variables]
+
+    @jax.jit
+    def forward(features):
+        out, _ = model.stateless_call(trainable, non_trainable, features, training=False)
+        return out.last_hidden_state, out.pooler_output
+
+    for line in sys.stdin:
+        if line.strip() != "run":
+            break
+        start, cpu_start = time.perf_counter(), time.process_time()
+        outputs = forward(feed)
+        hidden = np.asarray(outputs[0])
+        np.asarray(outputs[1])
+        print(time.perf_counter() - start, time.process_time() - cpu_start, *hidden.shape, flush=True)
+    return 0
+
+
 BUILDERS = {
     "albert-tf": build_albert_tf,
+    "albert-tf-jax": build_albert_tf_jax,
     "keras-hub": build_keras_hub,
     "hf-transformers": build_hf_transformers,
 }
@@ -175,6 +248,7 @@ BUILDERS = {
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jax_worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: batch 2 x seq 32, 1 timed batch")
     parser.add_argument("--batch", type=int, default=None, help="sequences per batch (default 32; quick 2)")
@@ -209,6 +283,8 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.jax_worker:
+        return jax_worker(args.batch, args.seq)
     import numpy as np
     import tensorflow as tf
 
@@ -228,7 +304,7 @@ def main(argv=None) -> int:
 
     inputs = random_inputs(np, args.batch, args.seq, BASE_SHAPE["vocab_size"])
     flops = forward_flops(args.batch, args.seq)
-    rows = [(impl, xla) for impl in args.impls for xla in xla_modes]
+    rows = [(impl, xla) for impl in args.impls for xla in xla_modes if xla or impl not in XLA_ONLY]
     calls, first_call = {}, {}
     for row in rows:
         impl, xla = row
@@ -238,8 +314,9 @@ def main(argv=None) -> int:
             time_call(calls[row])
         outputs = calls[row]()
         expected = (args.batch, args.seq, BASE_SHAPE["hidden_size"])
-        if tuple(outputs[0].shape) != expected:
-            raise RuntimeError(f"{impl} returned shape {tuple(outputs[0].shape)}, expected {expected}")
+        shape = outputs.shape if isinstance(outputs, _ChildTiming) else tuple(outputs[0].shape)
+        if tuple(shape) != expected:
+            raise RuntimeError(f"{impl} returned shape {tuple(shape)}, expected {expected}")
         print(f"  ready: {impl:<16} xla={'on' if xla else 'off':<3} first call {first_call[row]:.1f} s", flush=True)
 
     timings = {row: [] for row in rows}
@@ -273,6 +350,9 @@ def main(argv=None) -> int:
             ratio = seconds[best_peer] / seconds[best_ours]
             print(f"albert-tf best (xla={'on' if best_ours[1] else 'off'}) vs best peer: {ratio:.2f} "
                   f"(goal >= 0.95: {'met' if ratio >= 0.95 else 'NOT met'})")
+    for child in _JAX_CHILDREN:
+        child.stdin.close()
+        child.wait(timeout=60)
     return 0
 
 
