@@ -139,21 +139,17 @@ class HFModelAPI:
     @property
     def input_signature(self) -> dict:
         """HF's `input_signature`: int32 specs of the text inputs ([batch, seq] or [batch, choices, seq])."""
-        import tensorflow as tf
-
+        tf = _tensorflow("input_signature")
         shape = (None,) * self.rank_of_inputs
         return {name: tf.TensorSpec(shape, tf.int32, name=name) for name in SIGNATURE_INPUTS}
 
     @property
     def dummy_inputs(self) -> dict:
-        """HF's dummies from `input_signature`: batch 1, other dimensions 2; token_type_ids zero."""
-        import tensorflow as tf
-
-        dummies = {}
-        for name, spec in self.input_signature.items():
-            shape = [1] + [2] * (len(spec.shape) - 1)
-            dummies[name] = (tf.zeros if name == "token_type_ids" else tf.ones)(shape, dtype=spec.dtype)
-        return dummies
+        """HF's dummies for `input_signature`: batch 1, other dimensions 2; token_type_ids zero. Backend
+        tensors (tf.Tensor on TensorFlow, as in HF), so they also work on JAX and torch."""
+        shape = [1] + [2] * (self.rank_of_inputs - 1)
+        return {name: (keras.ops.zeros if name == "token_type_ids" else keras.ops.ones)(shape, dtype="int32")
+                for name in SIGNATURE_INPUTS}
 
     def serving_output(self, output):
         """HF's serving form of an output: the loss is dropped, hidden_states / attentions are stacked tensors."""
@@ -164,7 +160,7 @@ class HFModelAPI:
     @property
     def serving(self):
         """HF's `serving`: a tf.function over `input_signature` returning `serving_output(call(inputs))`."""
-        import tensorflow as tf
+        tf = _tensorflow("serving")
 
         if getattr(self, "_serving_fn", None) is None:
             def serve(inputs):
@@ -182,6 +178,7 @@ class HFModelAPI:
         `sentence_order_label`, `start_positions`/`end_positions`) become the second element. With a
         `tokenizer`, batches are padded with `tokenizer.pad`. Needs the `datasets` package.
         """
+        _tensorflow("prepare_tf_dataset")
         try:
             import datasets
         except ImportError:
@@ -203,3 +200,13 @@ class HFModelAPI:
             batch_size=batch_size, shuffle=shuffle, drop_remainder=drop_remainder, collate_fn=collate_fn,
             collate_fn_args=collate_fn_args, prefetch=prefetch,
         )
+
+
+def _tensorflow(api: str):
+    """TensorFlow for HF's TF-only APIs (signatures, tf.function serving, tf.data), on the TF backend only."""
+    if keras.backend.backend() != "tensorflow":
+        raise RuntimeError(f"{api} is TensorFlow's (tf.TensorSpec / tf.function / tf.data); this process runs "
+                           f"Keras on {keras.backend.backend()}: set KERAS_BACKEND=tensorflow to use it")
+    import tensorflow as tf
+
+    return tf

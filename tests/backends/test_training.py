@@ -155,3 +155,11 @@ def test_save_pretrained_round_trip_keeps_predictions(tmp_path, name):
         actual = OURS[name].from_pretrained(directory)(inputs)
         for key in expected.keys():
             np.testing.assert_array_equal(_numpy(actual[key]), _numpy(expected[key]))
+
+
+def test_dummy_inputs_run_and_tf_only_apis_say_so():
+    model = _model("TFAlbertForMultipleChoice")
+    assert tuple(model.dummy_inputs["input_ids"].shape) == (1, 2, 2)
+    assert _numpy(model(model.dummy_inputs).logits).shape == (1, 2)
+    with pytest.raises(RuntimeError, match="serving is TensorFlow's .*KERAS_BACKEND=tensorflow"):
+        model.serving
