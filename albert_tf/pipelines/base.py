@@ -2,9 +2,10 @@
 
 A task pipeline turns each input into one or more *features* (token id lists plus whatever its
 postprocessing needs), and the base class runs all features of a call through the model in padded
-batches of ``batch_size`` (longest first, so little padding is wasted), on a compiled ``tf.function``
-that is traced once per pipeline. Outputs are then handed back per input to the task's postprocessing,
-which follows HF 4.x's pipeline code so results are the same as with ``transformers.pipeline``.
+batches of ``batch_size`` (longest first, so little padding is wasted), on the active Keras backend
+(:mod:`albert_tf.pipelines.runtime`: a ``tf.function`` on TensorFlow, ``jax.jit`` on JAX, eager torch).
+Outputs are then handed back per input to the task's postprocessing, which follows HF 4.x's pipeline
+code so results are the same as with ``transformers.pipeline``.
 
 HF's TensorFlow pipelines ran inputs one at a time; batching only changes the padding a row sees,
 which the attention mask hides, so scores agree to float32 rounding.
@@ -13,16 +14,16 @@ which the attention mask hides, so scores agree to float32 rounding.
 from __future__ import annotations
 
 import itertools
-import re
 import types
 from collections.abc import Iterable, Iterator
 
 import numpy as np
 
+from albert_tf.pipelines.runtime import MODEL_INPUTS, backend_device, make_forward
+
 DEFAULT_BATCH_SIZE = 8
 # Inputs are preprocessed and sorted by length this many batches at a time.
 _BATCHES_PER_CHUNK = 16
-_MODEL_INPUTS = ("input_ids", "token_type_ids", "attention_mask")
 
 
 class PipelineException(ValueError):
@@ -32,51 +33,6 @@ class PipelineException(ValueError):
         super().__init__(reason)
         self.task = task
         self.model = model
-
-
-def tf_device_name(device) -> str | None:
-    """HF's ``device`` argument as a TensorFlow device name (``None``: TensorFlow's default placement).
-
-    Accepts ``-1``/``"cpu"`` (CPU), a GPU index ``0, 1, ...``, ``"cuda"``/``"cuda:N"``/``"gpu:N"``, or a
-    TensorFlow device string such as ``"/GPU:0"``. A GPU that TensorFlow does not see is an error, not a
-    silent fallback to the CPU.
-
-    Example:
-        >>> tf_device_name(-1), tf_device_name("cpu"), tf_device_name(None)
-        ('/CPU:0', '/CPU:0', None)
-    """
-    if device is None:
-        return None
-    if isinstance(device, bool):
-        raise TypeError(f"device must be an int, a string or None, got {device!r}")
-    gpu_index = None
-    if isinstance(device, (int, np.integer)):
-        if device < 0:
-            return "/CPU:0"
-        gpu_index = int(device)
-    elif isinstance(device, str):
-        name = device.strip()
-        lowered = name.lower()
-        if lowered == "cpu" or re.fullmatch(r"/?(device:)?cpu:\d+", lowered):
-            return "/CPU:0" if lowered == "cpu" else name
-        match = re.fullmatch(r"(?:cuda|gpu)(?::(\d+))?", lowered) or re.fullmatch(r"/(?:device:)?gpu:(\d+)", lowered)
-        if match is None:
-            raise ValueError(
-                f"device={device!r} is not understood; use -1 or 'cpu' for the CPU, a GPU index (0, 1, ...), "
-                "'cuda:N' / 'gpu:N', or a TensorFlow device string such as '/GPU:0'"
-            )
-        gpu_index = int(match.group(1) or 0)
-    else:
-        raise TypeError(f"device must be an int, a string or None, got {type(device).__name__}")
-    import tensorflow as tf
-
-    gpus = tf.config.list_logical_devices("GPU")
-    if gpu_index >= len(gpus):
-        raise ValueError(
-            f"device={device!r} asks for GPU {gpu_index}, but TensorFlow sees {len(gpus)} GPU(s); "
-            "use device=-1 for the CPU"
-        )
-    return f"/GPU:{gpu_index}"
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -97,7 +53,7 @@ class Pipeline:
         model: an ``albert_tf`` model instance of the task's class.
         tokenizer: an :class:`~albert_tf.tokenization.AlbertTokenizer` (or one with its API).
         task: the task name reported in errors.
-        device: see :func:`tf_device_name`.
+        device: see :func:`~albert_tf.pipelines.runtime.parse_device`.
         batch_size: features per model call (default 8).
         **kwargs: default call parameters of the task (e.g. ``top_k``), as in HF.
     """
@@ -121,7 +77,6 @@ class Pipeline:
                 "directory."
             )
         self.device = device
-        self._device_name = tf_device_name(device)
         self.batch_size = _positive_int(DEFAULT_BATCH_SIZE if batch_size is None else batch_size, "batch_size")
         config = getattr(model, "config", None)
         limits = [int(getattr(tokenizer, "model_max_length", 0) or 0),
@@ -130,8 +85,9 @@ class Pipeline:
         # The tokenizer's model_max_length may be unset (huge) or larger than the position table; inputs
         # longer than the position table cannot run, so that is the real limit.
         self.max_length = min(limits) if limits else None
-        self._forward_fn = None
         self._preprocess_params, self._postprocess_params = self._sanitize_parameters(**kwargs)
+        # An unknown or absent device fails here, when the pipeline is made.
+        self._forward_fn = make_forward(model, backend_device(device), self._select_outputs, self.max_length)
 
     # ------------------------------------------------------------------ task hooks
     def _sanitize_parameters(self, **kwargs) -> tuple[dict, dict]:
@@ -149,7 +105,8 @@ class Pipeline:
         raise NotImplementedError
 
     def _select_outputs(self, output, input_ids):
-        """Inside the compiled call: the model output -> a dict of float32 tensors with a batch axis."""
+        """The model output -> a dict of the backend's tensors with a batch axis (on TensorFlow inside the
+        compiled graph, ``input_ids`` a graph tensor; on JAX and torch ``input_ids`` is the numpy batch)."""
         raise NotImplementedError
 
     # Output names that are per token ([batch, seq, ...]) and get cut to each row's length.
@@ -219,7 +176,7 @@ class Pipeline:
     def _pad(self, features: list[dict]) -> dict[str, np.ndarray]:
         width = max(len(f["input_ids"]) for f in features)
         pad_id = self.tokenizer.pad_token_id
-        batch = {name: np.zeros((len(features), width), np.int32) for name in _MODEL_INPUTS}
+        batch = {name: np.zeros((len(features), width), np.int32) for name in MODEL_INPUTS}
         batch["input_ids"][:] = pad_id
         for row, f in enumerate(features):
             n = len(f["input_ids"])
@@ -230,26 +187,7 @@ class Pipeline:
         return batch
 
     def _forward(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        import tensorflow as tf
-
-        if self._forward_fn is None:
-            spec = tf.TensorSpec([None, None], tf.int32)
-
-            def forward(input_ids, token_type_ids, attention_mask):
-                output = self.model(input_ids=input_ids, token_type_ids=token_type_ids,
-                                    attention_mask=attention_mask, training=False)
-                return {k: tf.cast(v, tf.float32) if v.dtype.is_floating else v
-                        for k, v in self._select_outputs(output, input_ids).items()}
-
-            # One trace for every batch shape: the model runs as a graph, not op by op.
-            self._forward_fn = tf.function(forward, input_signature=[spec, spec, spec])
-        args = [tf.constant(batch[name]) for name in _MODEL_INPUTS]
-        if self._device_name is None:
-            result = self._forward_fn(*args)
-        else:
-            with tf.device(self._device_name):
-                result = self._forward_fn(*args)
-        return {k: v.numpy() for k, v in result.items()}
+        return self._forward_fn(batch)
 
     # ------------------------------------------------------------------ helpers for tasks
     def _tokenize(self, text, text_pair=None, **kwargs) -> dict:

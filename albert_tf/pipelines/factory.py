@@ -25,6 +25,8 @@ SUPPORTED_TASKS: dict[str, tuple[type[Pipeline], str]] = {
     "token-classification": (TokenClassificationPipeline, "TFAlbertForTokenClassification"),
 }
 TASK_ALIASES = {"sentiment-analysis": "text-classification", "ner": "token-classification"}
+# Keras backend -> the `framework` names HF gives it.
+_FRAMEWORKS = {"tensorflow": ("tf",), "torch": ("pt",), "jax": ("jax", "flax")}
 
 # A checkpoint's `architectures` entry (HF PyTorch or TF name) -> the task it serves.
 _ARCHITECTURE_TASKS = {
@@ -87,8 +89,9 @@ def pipeline(task: str | None = None, model=None, config=None, tokenizer=None, f
         config: an :class:`~albert_tf.AlbertConfig` or a path to one, used instead of the checkpoint's.
         tokenizer: an :class:`~albert_tf.tokenization.AlbertTokenizer` or where to load one from; defaults
             to ``model`` when that is a path or hub id.
-        framework: ``None`` or ``"tf"`` (these are TensorFlow models).
-        device: ``-1``/``"cpu"``, a GPU index, ``"cuda:N"``/``"gpu:N"`` or a TensorFlow device string.
+        framework: ``None`` or the active Keras backend's: ``"tf"``, ``"pt"`` (torch) or ``"jax"``/``"flax"``.
+        device: ``-1``/``"cpu"``, a GPU index, ``"cuda:N"``/``"gpu:N"``, a TensorFlow device string or a
+            ``torch.device`` / JAX device (see :func:`~albert_tf.pipelines.runtime.parse_device`).
         batch_size: features per model call (default 8); inputs are batched internally.
         model_kwargs: config overrides for ``from_pretrained`` (e.g. ``{"num_labels": 3}``).
         use_fast: accepted for compatibility; there is one tokenizer, whose offsets match HF's fast one.
@@ -108,8 +111,13 @@ def pipeline(task: str | None = None, model=None, config=None, tokenizer=None, f
         [['score', 'sequence', 'token', 'token_str'], ['score', 'sequence', 'token', 'token_str']]
     """
     del use_fast
-    if framework not in (None, "tf"):
-        raise ValueError(f"framework={framework!r}: albert_tf pipelines run TensorFlow models (framework='tf')")
+    import keras
+
+    backend = keras.backend.backend()
+    frameworks = _FRAMEWORKS.get(backend, ())
+    if framework is not None and framework not in frameworks:
+        raise ValueError(f"framework={framework!r}: albert_tf models run on the active Keras backend, {backend} "
+                         f"(framework={frameworks[0]!r} or None); set KERAS_BACKEND before importing keras")
     if model is None:
         raise ValueError("model is required: pass a local model directory, a hub id or a model instance "
                          "(albert_tf never downloads a default model)")

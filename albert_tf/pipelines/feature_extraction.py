@@ -18,8 +18,8 @@ class FeatureExtractionPipeline(Pipeline):
     """Hidden states of each input.
 
     Call parameters: ``truncation`` (cut inputs longer than the model takes), ``tokenize_kwargs`` (other
-    tokenizer arguments), ``return_tensors`` (``True``: a ``tf.Tensor`` ``[1, seq, hidden]`` instead of
-    lists).
+    tokenizer arguments), ``return_tensors`` (``True``: a tensor of the Keras backend, ``tf.Tensor`` /
+    ``jax.Array`` / ``torch.Tensor``, ``[1, seq, hidden]`` instead of lists).
     """
 
     task = "feature-extraction"
@@ -56,7 +56,7 @@ class FeatureExtractionPipeline(Pipeline):
     def postprocess(self, text, features, outputs, return_tensors=False):
         values = outputs[0]["features"][None]
         if return_tensors:
-            import tensorflow as tf
+            import keras
 
-            return tf.constant(values)
+            return keras.ops.convert_to_tensor(values)  # the backend's tensor, as HF gives its framework's
         return values.tolist()

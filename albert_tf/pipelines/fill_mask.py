@@ -82,11 +82,18 @@ class FillMaskPipeline(Pipeline):
         return [encoding]
 
     def _select_outputs(self, output, input_ids):
-        import tensorflow as tf
-
+        # Only the masked positions leave the model's device: [num_masks_in_batch, vocab] and their rows.
         logits = output["logits"] if "logits" in output else output["prediction_logits"]
-        # Only the masked positions leave the graph: [num_masks_in_batch, vocab] and their rows.
-        where = tf.where(tf.equal(input_ids, self.tokenizer.mask_token_id))
+        mask_id = self.tokenizer.mask_token_id
+        if isinstance(input_ids, np.ndarray):  # JAX / torch: the ids are on the host, the logits on the device
+            import keras
+
+            rows, cols = np.nonzero(input_ids == mask_id)
+            flat = keras.ops.reshape(logits, (-1, logits.shape[-1]))
+            return {"mask_logits": keras.ops.take(flat, rows * input_ids.shape[1] + cols, axis=0), "mask_rows": rows}
+        import tensorflow as tf  # inside the traced graph
+
+        where = tf.where(tf.equal(input_ids, mask_id))
         return {"mask_logits": tf.gather_nd(logits, where), "mask_rows": where[:, 0]}
 
     def _split_outputs(self, outputs, lengths):

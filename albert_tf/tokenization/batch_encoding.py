@@ -267,45 +267,54 @@ class BatchEncoding(dict):
         return self
 
     def convert_to_tensors(self, tensor_type: str | None = None, prepend_batch_axis: bool = False) -> "BatchEncoding":
-        """Convert every field in place: ``"tf"`` (int32 tensors), ``"np"`` (int64 arrays, HF's dtype),
-        ``"pt"`` (torch int64), ``"jax"`` (jax arrays), or leave Python lists (``None``). Ragged (unpadded)
-        batches cannot become tensors."""
+        """Convert every field in place, with HF's dtypes: ``"tf"`` (``tf.constant``: int32 for ids),
+        ``"np"`` (int64 arrays), ``"pt"`` (torch int64), ``"jax"`` (``jnp.array``: int32 unless JAX's x64
+        mode is on), or leave Python lists (``None``). Fields already of the requested type are kept.
+        Ragged (unpadded) batches cannot become tensors. Only ``"tf"`` needs TensorFlow."""
         if tensor_type is None:
             return self
         tensor_type = getattr(tensor_type, "value", tensor_type)  # HF's TensorType enum
         if tensor_type not in _TENSOR_TYPES:
             raise ValueError(f"return_tensors must be one of {_TENSOR_TYPES} or None, got {tensor_type!r}")
+        convert, is_tensor = _converter(tensor_type)
         for key, value in list(self.items()):
             if prepend_batch_axis:
                 value = [value]
+            if is_tensor(value):
+                continue
+            value = to_py_obj(value)
             try:
-                arr = np.asarray(to_py_obj(value), dtype=np.int64)
+                array = np.asarray(value)  # also numpy's check that the nesting is rectangular
             except ValueError as err:
                 raise ValueError(
                     f"cannot make a tensor of {key!r}: sequences have different lengths; "
                     "use padding=True (or 'max_length') and/or truncation=True"
                 ) from err
-            self[key] = _as_tensor(arr, tensor_type)
+            self[key] = convert(value, array)
         return self
 
 
-def _as_tensor(arr, tensor_type: str):
+def _converter(tensor_type: str):
+    """(convert(list, its numpy array) -> tensor, is-already-that-tensor) for ``tensor_type``, as HF's
+    ``convert_to_tensors`` builds them: the same constructor on the same Python lists, so the same dtypes
+    (empty fields: int64 for numpy and torch, int32 for TF and JAX)."""
     if tensor_type == "np":
-        return arr
-    if tensor_type == "tf":
-        import tensorflow as tf
-
-        return tf.constant(arr, dtype=tf.int32)
+        return (lambda v, a: a if a.size else a.astype(np.int64)), (lambda v: isinstance(v, np.ndarray))
+    need = {"tf": "tensorflow", "pt": "torch", "jax": "jax"}[tensor_type]
     try:
+        if tensor_type == "tf":
+            import tensorflow as tf
+
+            return (lambda v, a: tf.constant(v, dtype=None if a.size else tf.int32)), tf.is_tensor
         if tensor_type == "pt":
             import torch
 
-            return torch.from_numpy(arr)
+            return (lambda v, a: torch.tensor(v, dtype=None if a.size else torch.int64)), torch.is_tensor
+        import jax
         import jax.numpy as jnp
 
-        return jnp.asarray(arr)
+        return (lambda v, a: jnp.array(v, dtype=None if a.size else jnp.int32)), (lambda v: isinstance(v, jax.Array))
     except ImportError:
-        need = {"pt": "torch", "jax": "jax"}[tensor_type]
         raise ImportError(f"return_tensors={tensor_type!r} needs {need}, which is not installed") from None
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from albert_tf.modeling import TFAlbertForPreTraining, TFAlbertForTokenClassification, TFAlbertModel
 from albert_tf.pipelines import PipelineException, pipeline
-from albert_tf.pipelines.base import tf_device_name
+from albert_tf.pipelines.runtime import tf_device_name
 from albert_tf.tokenization import AlbertTokenizer
 from tests.pipelines.conftest import wiki_sentences
 from tests.pipelines._compare import assert_same
