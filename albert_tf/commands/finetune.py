@@ -3,9 +3,16 @@
 The output directory becomes a model directory (config.json with id2label, model.safetensors, tokenizer
 files) holding the best epoch by the eval metric, plus metrics.json and TensorBoard logs (logs/).
 
+KERAS_BACKEND picks the data path: tensorflow (the default) feeds fit() through tf.data under a
+tf.distribute --strategy; jax and torch feed it numpy batches on one device and need no TensorFlow at run
+time (--strategy other than default/one_device and --tpu are refused; without TensorFlow installed there
+are no event files in logs/, metrics.json has the numbers).
+
 Examples:
     $ albert-tf finetune --task=sequence_classification --model=/tmp/run/pretrained \\
         --train_file=train.csv --eval_file=dev.csv --output_dir=/tmp/reviews --epochs=3 --learning_rate=5e-5
+    $ KERAS_BACKEND=jax albert-tf finetune --task=sequence_classification --model=/tmp/run/pretrained \\
+        --train_file=train.csv --eval_file=dev.csv --output_dir=/tmp/reviews_jax
     $ albert-tf finetune --task=squad --model=albert-base-v2 --tokenizer=/tmp/spm \\
         --config_overrides=hidden_size=256,num_attention_heads=4,intermediate_size=1024 \\
         --train_file=train-v2.0.json --eval_file=dev-v2.0.json --output_dir=/tmp/squad --max_seq_length=384
@@ -37,8 +44,10 @@ flags.DEFINE_float("weight_decay", 0.01, "Decoupled weight decay (not on LayerNo
 flags.DEFINE_float("clip_norm", 1.0, "Global-norm gradient clipping (0 disables).")
 flags.DEFINE_integer("seed", 0, "Seed for initialisation and shuffling.")
 flags.DEFINE_enum("strategy", "default", ["default", "one_device", "mirrored", "multi_worker", "tpu"],
-                  "tf.distribute strategy, as for pretraining (multi_worker is not supported by Keras fit).")
-flags.DEFINE_string("tpu", None, "TPU name, grpc://host:8470, or 'local' (with --strategy=tpu).")
+                  "tf.distribute strategy, as for pretraining (multi_worker is not supported by Keras fit). "
+                  "KERAS_BACKEND=tensorflow only: on jax and torch (numpy batches, no TensorFlow) finetune runs "
+                  "on one device and accepts default and one_device only.")
+flags.DEFINE_string("tpu", None, "TPU name, grpc://host:8470, or 'local' (with --strategy=tpu; TensorFlow backend).")
 flags.DEFINE_enum("mixed_precision", "none", ["none", "float16", "bfloat16"], "Compute dtype.")
 flags.DEFINE_list("config_overrides", [], "Config fields to set, key=value,... (e.g. classifier_dropout_prob=0.0; "
                   "shape fields only for a preset or config.json).")

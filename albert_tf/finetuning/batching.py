@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 from typing import Iterator, Mapping, Sequence
 
+import keras
 import numpy as np
 
 # Keys padded with something other than 0 get their value from the caller (input_ids: the pad id).
@@ -144,3 +145,43 @@ class LengthBucketedBatches:
         # A known length lets Keras show a real progress bar and end epochs without a warning.
         dataset = dataset.apply(tf.data.experimental.assert_cardinality(len(self)))
         return dataset.with_options(options).prefetch(2)
+
+    def to_py_dataset(self):
+        """The batches as a ``keras.utils.PyDataset`` of numpy dicts: what ``fit`` reads on the JAX and torch
+        backends, where no TensorFlow is needed. Keras calls ``on_epoch_end`` after each epoch, which
+        moves this source on to its next epoch's order, as a new iterator does for :meth:`to_dataset`.
+
+        >>> rows = [{"input_ids": [2, 9, 3], "labels": 1}, {"input_ids": [2, 9, 9, 9, 3], "labels": 0}]
+        >>> data = LengthBucketedBatches(rows, 1, {"input_ids": 0}, shuffle=False).to_py_dataset()
+        >>> data.num_batches, data[1]["input_ids"].tolist()
+        (2, [[2, 9, 9, 9, 3]])
+        """
+        return EpochBatches(self)
+
+
+class EpochBatches(keras.utils.PyDataset):
+    """A :class:`LengthBucketedBatches` epoch by epoch, as Keras' ``PyDataset`` (see ``to_py_dataset``)."""
+
+    def __init__(self, source: LengthBucketedBatches):
+        # One worker, no multiprocessing: batches are cheap numpy padding, and Keras then asks for the
+        # indices in order (fit(shuffle=False)), so an epoch's order is the source's own.
+        super().__init__(workers=1, use_multiprocessing=False)
+        self.source = source
+        self._epoch = source.epoch
+        self._batches = source.batch_indices(self._epoch)
+
+    @property
+    def num_batches(self) -> int:
+        return len(self._batches)
+
+    def __getitem__(self, index: int) -> dict[str, np.ndarray]:
+        if not 0 <= index < len(self._batches):
+            raise IndexError(f"batch {index} of an epoch of {len(self._batches)} batches")
+        source = self.source
+        return pad_batch([source.rows[i] for i in self._batches[index]], source.pad_values,
+                         pad_to_multiple_of=source.pad_to_multiple_of, length=source.length)
+
+    def on_epoch_end(self):
+        self._epoch += 1
+        self.source.epoch = self._epoch
+        self._batches = self.source.batch_indices(self._epoch)

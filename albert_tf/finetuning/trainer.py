@@ -1,12 +1,21 @@
 """``finetune`` and ``evaluate``: the fine-tuning loop around Keras ``fit`` and the evaluation pass.
 
 Training is ``model.compile(AdamW with linear warmup and decay)`` + ``model.fit`` on batches padded to
-their own longest row (see :mod:`~albert_tf.finetuning.batching`), under the same ``tf.distribute``
-strategies and mixed-precision policies as pre-training. After every epoch the eval file is scored with
-the task's metrics; the best epoch's model (by the task's primary metric) is what ``output_dir`` holds:
-``config.json`` (with ``id2label``) + ``model.safetensors`` + the tokenizer files, readable by
-``from_pretrained`` here and in HF, plus ``metrics.json``, ``finetune_settings.json`` and TensorBoard logs
-under ``logs/``.
+their own longest row (see :mod:`~albert_tf.finetuning.batching`). After every epoch the eval file is
+scored with the task's metrics; the best epoch's model (by the task's primary metric) is what
+``output_dir`` holds: ``config.json`` (with ``id2label``) + ``model.safetensors`` + the tokenizer files,
+readable by ``from_pretrained`` here and in HF, plus ``metrics.json``, ``finetune_settings.json`` and
+TensorBoard logs under ``logs/``.
+
+The Keras backend (``KERAS_BACKEND``) decides the data path:
+
+- ``tensorflow``: the batches feed ``fit`` as a ``tf.data`` pipeline, under the same ``tf.distribute``
+  strategies and mixed-precision policies as pre-training; evaluation runs a ``tf.function``.
+- ``jax`` and ``torch``: the same batches as numpy arrays (a ``keras.utils.PyDataset``), on one device,
+  and evaluation calls the model directly: no TensorFlow at run time. ``--strategy`` other than
+  ``default`` / ``one_device`` and ``--tpu`` are refused. TensorBoard event files are written only if
+  TensorFlow is installed (its summary writer, kept off the GPU); otherwise there is no ``logs/`` and
+  ``metrics.json`` holds the same numbers.
 
 Example:
     >>> result = finetune("sequence_classification", "path/to/pretrained", "train.csv",  # doctest: +SKIP
@@ -19,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -55,6 +65,10 @@ LOG_DIR = "logs"
 OUTPUT_ARTIFACTS = (CONFIG_NAME, SAFETENSORS_NAME, SAFETENSORS_INDEX_NAME, "model-*-of-*.safetensors", TF_H5_NAME,
                     VOCAB_FILE_NAME, TOKENIZER_CONFIG_FILE, SPECIAL_TOKENS_MAP_FILE, METRICS_FILE, SETTINGS_FILE,
                     EVAL_RESULTS_FILE, LOG_DIR)
+# The strategies that mean one device, the only kind off the TensorFlow backend.
+SINGLE_DEVICE_STRATEGIES = ("default", "one_device")
+# On JAX, training batch lengths are rounded up to a multiple of this (one compiled step per shape).
+JAX_LENGTH_MULTIPLE = 16
 # --mixed_precision values -> Keras dtype policies.
 PRECISIONS = {None: "float32", "": "float32", "none": "float32", "float32": "float32",
               "float16": "mixed_float16", "mixed_float16": "mixed_float16",
@@ -95,6 +109,19 @@ def _scalars(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
     return out
 
 
+def _check_single_device_flags(strategy: str, tpu: str | None) -> None:
+    """Off the TensorFlow backend there is no tf.distribute: fine-tuning runs on one device."""
+    import keras
+
+    backend = keras.backend.backend()
+    if strategy not in SINGLE_DEVICE_STRATEGIES:
+        raise ValueError(f"--strategy={strategy} is a tf.distribute strategy, which needs KERAS_BACKEND=tensorflow; "
+                         f"on {backend} finetune runs on one device (--strategy=default)")
+    if tpu:
+        raise ValueError(f"--tpu={tpu} needs KERAS_BACKEND=tensorflow (TPUStrategy); on {backend} finetune runs "
+                         "on one device")
+
+
 def _pad_values(task, tokenizer) -> dict[str, int]:
     return {"input_ids": tokenizer.pad_token_id, **task.label_pad_values}
 
@@ -108,7 +135,26 @@ _PREDICT_STEPS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 def _predict_step(model, output_keys: tuple[str, ...], example: Mapping[str, np.ndarray]):
     """One traced inference function per model and feature layout; every dimension is left unknown so
-    batches of any size and length reuse it."""
+    batches of any size and length reuse it. On the JAX and torch backends: the model itself, called on
+    the numpy batch (no TensorFlow there)."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend != "tensorflow":
+        if backend == "torch":
+            import torch
+
+            no_grad = torch.no_grad  # no autograd graph for evaluation batches
+        else:
+            no_grad = contextlib.nullcontext  # JAX computes no gradients unless asked
+
+        def call(batch):
+            with no_grad():
+                out = model(batch, training=False)
+                return {k: keras.ops.convert_to_numpy(out[k]) for k in output_keys + ("loss",) if k in out}
+
+        return call
+
     import tensorflow as tf
 
     signature = {k: tf.TensorSpec([None] * v.ndim, tf.as_dtype(v.dtype)) for k, v in example.items()}
@@ -185,6 +231,41 @@ def _scalar_metadata() -> bytes:
         plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")).SerializeToString()
 
 
+def summary_writer(log_dir: str):
+    """A TensorBoard event-file writer for ``log_dir``, or None where TensorFlow is not installed.
+
+    The writer is TensorFlow's. On the JAX and torch backends fine-tuning runs without TensorFlow, so it is
+    imported only when installed (kept off the GPUs, which the training backend owns); without it, one log
+    line says the event files are skipped and metrics.json carries the numbers.
+    """
+    import importlib.util
+
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        if importlib.util.find_spec("tensorflow") is None:
+            global _WARNED_NO_EVENT_FILES
+            if not _WARNED_NO_EVENT_FILES:
+                logger.warning("TensorBoard event files need TensorFlow, which is not installed: no %s; metrics.json "
+                               "has the training loss and evaluation metrics", os.path.dirname(log_dir))
+                _WARNED_NO_EVENT_FILES = True
+            return None
+        import tensorflow as tf
+
+        try:
+            # TensorFlow would otherwise claim most of the GPU memory that JAX or torch trains in.
+            tf.config.set_visible_devices([], "GPU")
+        except RuntimeError:
+            pass  # TF's devices were set up earlier in this process (a previous run): that choice stands
+        return tf.summary.create_file_writer(log_dir)
+    import tensorflow as tf
+
+    return tf.summary.create_file_writer(log_dir)
+
+
+_WARNED_NO_EVENT_FILES = False
+
+
 def write_scalars(writer, step: int, values: Mapping[str, float]) -> None:
     """Writes scalars TensorBoard shows (no-op without a writer)."""
     if writer is None or not values:
@@ -211,6 +292,10 @@ def _callbacks(run: "_Run", train_writer, log_every: int) -> list:
         def on_train_batch_end(self, batch, logs=None):
             self.step += 1
             if train_writer is not None and self.step % log_every == 0 and logs and "loss" in logs:
+                if hasattr(self.model, "jax_state_sync"):
+                    # JAX's fit keeps the step's state outside the variables until the epoch ends; the
+                    # learning rate below reads the optimizer's step count.
+                    self.model.jax_state_sync()
                 optimizer = self.model.optimizer
                 rate = optimizer.learning_rate
                 write_scalars(train_writer, self.step, {"loss": float(logs["loss"]), "learning_rate": float(rate)})
@@ -333,13 +418,18 @@ def finetune(
         max_seq_length: pieces per row (default 128; 384 for question answering).
         global_batch_size: examples per step over all replicas.
         strategy, tpu: as for pre-training: ``default``, ``one_device``, ``mirrored`` or ``tpu`` (fixed-length
-            batches); not ``multi_worker``, which Keras 3's ``fit`` does not support.
+            batches); not ``multi_worker``, which Keras 3's ``fit`` does not support. These are
+            ``tf.distribute`` strategies, so the TensorFlow backend's: on JAX and torch only ``default``
+            and ``one_device`` (both: one device) are accepted.
         mixed_precision: ``float16`` (dynamic loss scaling) or ``bfloat16``; default float32.
         doc_stride, max_query_length, max_answer_length, n_best_size, null_score_diff_threshold:
             question answering windows and decoding.
         max_train_examples: use only the first N training examples (quick runs).
         config_overrides: extra config fields, e.g. ``{"classifier_dropout_prob": 0.0}``.
         evaluate_before_training: score the eval set once before the first step (``initial_metrics``).
+
+    Data path by Keras backend (see the module doc): ``tensorflow``: ``tf.data`` and ``tf.distribute``;
+    ``jax`` / ``torch``: numpy batches (``keras.utils.PyDataset``) on one device, no TensorFlow at run time.
 
     Returns:
         ``{"metrics": best epoch's eval metrics, "best_checkpoint_dir": output_dir, "best_epoch",
@@ -349,10 +439,12 @@ def finetune(
     Raises:
         DataFormatError: a malformed row (file, line, reason); FileNotFoundError, ValueError: bad arguments.
     """
+    import keras
+
     from albert_tf.pretraining.config_overrides import check_config_overrides
-    from albert_tf.pretraining.strategy import is_chief, make_strategy, validate_strategy_flags
 
     started = time.time()
+    on_tf = keras.backend.backend() == "tensorflow"
     task_name = task
     task = get_task(task)
     if isinstance(task_name, str) and task_name.strip().lower() == "regression":
@@ -364,7 +456,12 @@ def finetune(
         raise ValueError("finetune runs on Keras fit(), which does not support --strategy=multi_worker; use "
                          "mirrored (all GPUs of one host), one_device, default or tpu")
     policy = keras_policy(mixed_precision)
-    validate_strategy_flags(strategy, tpu=tpu, mixed_precision=policy.replace("mixed_", ""))
+    if on_tf:
+        from albert_tf.pretraining.strategy import validate_strategy_flags
+
+        validate_strategy_flags(strategy, tpu=tpu, mixed_precision=policy.replace("mixed_", ""))
+    else:
+        _check_single_device_flags(strategy, tpu)
     for name, value in (("epochs", epochs), ("global_batch_size", global_batch_size)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -374,7 +471,10 @@ def finetune(
         raise ValueError(f"warmup_ratio must be in [0, 1), got {warmup_ratio}")
     if num_labels is not None and (isinstance(num_labels, bool) or not isinstance(num_labels, int) or num_labels < 1):
         raise ValueError(f"num_labels must be a positive integer, got {num_labels!r}")
-    distribution = make_strategy(strategy, tpu=tpu)
+    if on_tf:
+        from albert_tf.pretraining.strategy import make_strategy
+
+        distribution = make_strategy(strategy, tpu=tpu)
 
     source = resolve_model_source(model)
     tok = load_tokenizer(tokenizer, source.directory)
@@ -402,7 +502,12 @@ def finetune(
         if tok.vocab_size != source.config.vocab_size and "vocab_size" not in overrides:
             logger.info("random init: vocab_size %d -> %d (the tokenizer's)", source.config.vocab_size, tok.vocab_size)
         overrides.setdefault("vocab_size", tok.vocab_size)
-    config = AlbertConfig.from_dict(source.config.to_dict(), **overrides)
+    base = source.config.to_dict()
+    if "id2label" in overrides and "label2id" not in overrides:
+        # The base's label2id belongs to its old labels, and from_dict would keep it beside the new id2label
+        # (config.json said {"LABEL_0": 0, ...} for a fresh/rotten classifier); without it, it follows id2label.
+        base.pop("label2id", None)
+    config = AlbertConfig.from_dict(base, **overrides)
     if tok.vocab_size > config.vocab_size:
         raise ValueError(f"the tokenizer has {tok.vocab_size} pieces but the model's vocab_size is "
                          f"{config.vocab_size}: they do not belong together")
@@ -414,19 +519,26 @@ def finetune(
     train_encoded = task.encode(train_examples, tok, settings, config)
     eval_encoded = task.encode(eval_examples, tok, settings, config) if eval_examples is not None else None
 
-    import keras
-    import tensorflow as tf
-
     from albert_tf.pretraining.optimization import create_optimizer
 
-    replicas = distribution.num_replicas_in_sync
+    if on_tf:
+        import tensorflow as tf
+
+        from albert_tf.pretraining.strategy import is_chief
+
+        replicas = distribution.num_replicas_in_sync
+        on_tpu = isinstance(distribution, tf.distribute.TPUStrategy)
+    else:
+        replicas, on_tpu = 1, False
     if global_batch_size % replicas:
         raise ValueError(f"global_batch_size={global_batch_size} is not a multiple of the {replicas} replicas")
-    on_tpu = isinstance(distribution, tf.distribute.TPUStrategy)
     batches = LengthBucketedBatches(
         train_encoded.rows, global_batch_size, _pad_values(task, tok), seed=seed,
         # TPUs compile one program per shape: fixed length, full batches.
-        length=settings.max_seq_length if on_tpu else None, drop_remainder=on_tpu or replicas > 1)
+        length=settings.max_seq_length if on_tpu else None, drop_remainder=on_tpu or replicas > 1,
+        # JAX compiles one program per batch shape too: rounding lengths up bounds the compilations
+        # (<= max_seq_length / 16 lengths) at a little padding.
+        pad_to_multiple_of=JAX_LENGTH_MULTIPLE if keras.backend.backend() == "jax" else None)
     if len(batches) == 0:
         raise ValueError(f"{len(train_encoded.rows)} training rows do not fill one batch of {global_batch_size}")
     steps_per_epoch = len(batches)
@@ -434,12 +546,12 @@ def finetune(
     warmup_steps = int(warmup_ratio * num_train_steps)
 
     os.makedirs(output_dir, exist_ok=True)
-    chief = is_chief(distribution)
+    chief = is_chief(distribution) if on_tf else True  # one process off TF
     previous_policy = keras.config.dtype_policy()
     keras.utils.set_random_seed(seed)
     keras.mixed_precision.set_global_policy(policy)
     try:
-        with distribution.scope():
+        with distribution.scope() if on_tf else contextlib.nullcontext():
             if source.pretrained:
                 net = task.model_class.from_pretrained(source.directory, config=config,
                                                       ignore_mismatched_sizes=new_head)
@@ -449,26 +561,32 @@ def finetune(
                                          warmup_steps=warmup_steps, optimizer="adamw", weight_decay=weight_decay,
                                          clip_norm=clip_norm, all_reduce_in_step=False)
             # XLA would recompile for every batch length; compile() wraps a LossScaleOptimizer for float16.
-            net.compile(optimizer=optimizer, jit_compile=False)
+            # JAX: Keras' compiled step (its default), over the few rounded lengths; un-jitted JAX runs op by
+            # op. torch: eager (torch.compile would recompile per shape).
+            net.compile(optimizer=optimizer, jit_compile=keras.backend.backend() == "jax")
 
         metric, greater = task.primary_metric(config, train_examples)
         log_root = os.path.join(output_dir, LOG_DIR)
         run = _Run(task, net, tok, settings, output_dir, eval_examples, eval_encoded,
                    eval_batch_size or global_batch_size, metric, greater, chief, bool(verbose),
-                   writer=tf.summary.create_file_writer(os.path.join(log_root, "eval")) if chief else None)
+                   writer=summary_writer(os.path.join(log_root, "eval")) if chief else None)
         initial = None
         if eval_examples is not None and evaluate_before_training:
             initial = run.evaluate()
             run.log(0, initial)
-        train_writer = tf.summary.create_file_writer(os.path.join(log_root, "train")) if chief else None
+        train_writer = summary_writer(os.path.join(log_root, "train")) if chief else None
         callbacks = _callbacks(run, train_writer, log_every=max(1, steps_per_epoch // 10))
         if verbose:
+            where = (f"strategy={strategy} ({replicas} replica(s))" if on_tf
+                     else f"{keras.backend.backend()} backend, one device")
             print(f"fine-tuning {task.name}: {source.description}, {len(train_examples)} examples "
                   f"({len(train_encoded.rows)} rows), {steps_per_epoch} steps x {epochs} epochs, "
-                  f"strategy={strategy} ({replicas} replica(s)), {policy}", flush=True)
-            if chief:
+                  f"{where}, {policy}", flush=True)
+            if chief and train_writer is not None:
                 print(tensorboard_hint(log_root), flush=True)
-        fit = net.fit(batches.to_dataset(), epochs=epochs, callbacks=callbacks, verbose=1 if verbose else 0,
+        # tf.data on TF (tf.distribute shards it); numpy batches elsewhere, which need no TensorFlow.
+        data = batches.to_dataset() if on_tf else batches.to_py_dataset()
+        fit = net.fit(data, epochs=epochs, callbacks=callbacks, verbose=1 if verbose else 0,
                       shuffle=False)  # the batch source shuffles (by length buckets) itself
         if eval_examples is None or run.best is None:
             run.save()  # no eval set (or no finite metric): keep the last epoch

@@ -7,66 +7,56 @@ Example:
     >>> pretrain("albert-base-v2", "/tmp/wiki-*.tfrecord", "/tmp/run", tokenizer="spm_dir",  # doctest: +SKIP
     ...          config_overrides="hidden_size=256,num_attention_heads=4,intermediate_size=1024",
     ...          global_batch_size=64, num_train_steps=3000, strategy="mirrored")
+
+The names below are imported on first use (PEP 562): most submodules need TensorFlow, while fine-tuning on
+the JAX and torch backends imports ``config_overrides`` and ``optimization`` from here without it.
 """
 
-from albert_tf.pretraining.data import (
-    FEATURE_NAMES,
-    PretrainingDataReport,
-    create_pretraining_data,
-    iterate_records,
-    shard_file_names,
-    split_sentences,
-)
-from albert_tf.pretraining.input import (
-    hf_pretraining_features,
-    mask_batch_in_graph,
-    pretraining_dataset,
-    unmask,
-)
-from albert_tf.pretraining.masking import is_word_start_piece, mask_sequence, ngram_probabilities
-from albert_tf.pretraining.optimization import WarmupLinearDecay, create_optimizer
-from albert_tf.pretraining.strategy import STRATEGIES, StrategyError, make_strategy, parse_tf_config
-from albert_tf.pretraining.trainer import (
-    PretrainingStep,
-    PretrainResult,
-    evaluate_pretrained,
-    evaluate_pretraining,
-    majority_baselines,
-    metrics_from_sums,
-    parse_config_overrides,
-    pretrain,
-    pretraining_logits,
-    read_scalars,
-)
+import importlib
 
-__all__ = [
-    "FEATURE_NAMES",
-    "PretrainResult",
-    "PretrainingDataReport",
-    "PretrainingStep",
-    "STRATEGIES",
-    "StrategyError",
-    "WarmupLinearDecay",
-    "create_optimizer",
-    "create_pretraining_data",
-    "evaluate_pretrained",
-    "evaluate_pretraining",
-    "hf_pretraining_features",
-    "is_word_start_piece",
-    "iterate_records",
-    "majority_baselines",
-    "make_strategy",
-    "mask_batch_in_graph",
-    "mask_sequence",
-    "metrics_from_sums",
-    "ngram_probabilities",
-    "parse_config_overrides",
-    "parse_tf_config",
-    "pretrain",
-    "pretraining_dataset",
-    "pretraining_logits",
-    "read_scalars",
-    "shard_file_names",
-    "split_sentences",
-    "unmask",
-]
+# public name -> the submodule that defines it
+_EXPORTS = {
+    "FEATURE_NAMES": "data",
+    "PretrainingDataReport": "data",
+    "create_pretraining_data": "data",
+    "iterate_records": "data",
+    "shard_file_names": "data",
+    "split_sentences": "data",
+    "hf_pretraining_features": "input",
+    "mask_batch_in_graph": "input",
+    "pretraining_dataset": "input",
+    "unmask": "input",
+    "is_word_start_piece": "masking",
+    "mask_sequence": "masking",
+    "ngram_probabilities": "masking",
+    "WarmupLinearDecay": "optimization",
+    "create_optimizer": "optimization",
+    "STRATEGIES": "strategy",
+    "StrategyError": "strategy",
+    "make_strategy": "strategy",
+    "parse_tf_config": "strategy",
+    "PretrainingStep": "trainer",
+    "PretrainResult": "trainer",
+    "evaluate_pretrained": "trainer",
+    "evaluate_pretraining": "trainer",
+    "majority_baselines": "trainer",
+    "metrics_from_sums": "trainer",
+    "parse_config_overrides": "trainer",
+    "pretrain": "trainer",
+    "pretraining_logits": "trainer",
+    "read_scalars": "trainer",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -19,7 +19,7 @@ Example:
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
+from keras import ops
 
 OPTIMIZERS = ("lamb", "adamw")
 # Layers whose weights never decay (the recipe excludes LayerNorm and bias).
@@ -40,12 +40,14 @@ class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
         self.num_train_steps = int(num_train_steps)
 
     def __call__(self, step):
-        step = tf.cast(step, tf.float32)
-        decayed = self.learning_rate * tf.maximum(0.0, 1.0 - step / float(self.num_train_steps))
+        # keras.ops, not tf: fine-tuning on the JAX and torch backends uses this schedule without TensorFlow
+        # (on the TF backend these are the same tf.cast / tf.maximum / tf.where).
+        step = ops.cast(step, "float32")
+        decayed = self.learning_rate * ops.maximum(0.0, 1.0 - step / float(self.num_train_steps))
         if self.warmup_steps == 0:
             return decayed
         warmup = self.learning_rate * step / float(self.warmup_steps)
-        return tf.where(step < float(self.warmup_steps), warmup, decayed)
+        return ops.where(step < float(self.warmup_steps), warmup, decayed)
 
     def get_config(self):
         return {"learning_rate": self.learning_rate, "warmup_steps": self.warmup_steps,
