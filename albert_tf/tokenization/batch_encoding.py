@@ -267,10 +267,10 @@ class BatchEncoding(dict):
         return self
 
     def convert_to_tensors(self, tensor_type: str | None = None, prepend_batch_axis: bool = False) -> "BatchEncoding":
-        """Convert every field in place, with HF's dtypes: ``"tf"`` (``tf.constant``: int32 for ids),
-        ``"np"`` (int64 arrays), ``"pt"`` (torch int64), ``"jax"`` (``jnp.array``: int32 unless JAX's x64
-        mode is on), or leave Python lists (``None``). Fields already of the requested type are kept.
-        Ragged (unpadded) batches cannot become tensors. Only ``"tf"`` needs TensorFlow."""
+        """Convert every field in place, with HF's dtypes: ``"tf"`` (int32 ids), ``"np"`` (int64 arrays),
+        ``"pt"`` (torch int64), ``"jax"`` (int32 unless JAX's x64 mode is on), or leave Python lists
+        (``None``); see :func:`_converter`. Fields already of the requested type are kept. Ragged (unpadded)
+        batches cannot become tensors. Only ``"tf"`` needs TensorFlow."""
         if tensor_type is None:
             return self
         tensor_type = getattr(tensor_type, "value", tensor_type)  # HF's TensorType enum
@@ -282,38 +282,73 @@ class BatchEncoding(dict):
                 value = [value]
             if is_tensor(value):
                 continue
-            value = to_py_obj(value)
-            try:
-                array = np.asarray(value)  # also numpy's check that the nesting is rectangular
-            except ValueError as err:
-                raise ValueError(
-                    f"cannot make a tensor of {key!r}: sequences have different lengths; "
-                    "use padding=True (or 'max_length') and/or truncation=True"
-                ) from err
-            self[key] = convert(value, array)
+            from_python = not isinstance(value, np.ndarray)  # HF keeps an array's dtype
+            self[key] = convert(_rectangular(key, value) if from_python else value, from_python)
         return self
 
 
+def _rectangular(key, value) -> np.ndarray:
+    """Nested lists (possibly holding tensors) as one numpy array; ragged nesting is an error."""
+    try:
+        array = np.asarray(value)  # fast for the tokenizers' lists of ints
+        if array.dtype != object:
+            return array
+    except (ValueError, TypeError):  # ragged, or tensors numpy cannot read (e.g. on a GPU)
+        pass
+    try:
+        return np.asarray(to_py_obj(value))
+    except ValueError as err:
+        raise ValueError(
+            f"cannot make a tensor of {key!r}: sequences have different lengths; "
+            "use padding=True (or 'max_length') and/or truncation=True"
+        ) from err
+
+
+def _python_dtype(array: np.ndarray, ints, floats):
+    """The dtype a framework gives Python values (HF converts the Python lists): ``ints`` / ``floats``.
+    Numpy reads Python ints as int64 and floats as float64; other dtypes came from numpy values inside the
+    lists, which HF keeps (None: as it is). Converting from the array is much faster than from the lists,
+    with the same result."""
+    if array.size == 0:
+        return ints
+    return {np.dtype(np.int64): ints, np.dtype(np.float64): floats}.get(array.dtype)
+
+
 def _converter(tensor_type: str):
-    """(convert(list, its numpy array) -> tensor, is-already-that-tensor) for ``tensor_type``, as HF's
-    ``convert_to_tensors`` builds them: the same constructor on the same Python lists, so the same dtypes
-    (empty fields: int64 for numpy and torch, int32 for TF and JAX)."""
+    """(convert(numpy array, came from Python lists) -> tensor, is-already-that-tensor) for ``tensor_type``,
+    with the dtypes of HF's ``convert_to_tensors``: Python ints become int64 for numpy and torch, int32
+    for TF (int64 when a value needs it) and JAX (int64 in x64 mode), Python floats float32 (numpy:
+    float64); an array keeps its dtype (JAX: as far as its mode allows); empty fields are integers."""
     if tensor_type == "np":
-        return (lambda v, a: a if a.size else a.astype(np.int64)), (lambda v: isinstance(v, np.ndarray))
+        return (lambda a, py: a.astype(np.int64) if py and a.size == 0 else a), (lambda v: isinstance(v, np.ndarray))
     need = {"tf": "tensorflow", "pt": "torch", "jax": "jax"}[tensor_type]
     try:
         if tensor_type == "tf":
             import tensorflow as tf
 
-            return (lambda v, a: tf.constant(v, dtype=None if a.size else tf.int32)), tf.is_tensor
+            def to_tf(array, from_python):
+                dtype = _python_dtype(array, np.int32, np.float32) if from_python else None
+                if dtype is np.int32 and array.size and (array.min() < -2**31 or array.max() >= 2**31):
+                    dtype = np.int64  # as tf.constant does with Python ints beyond int32
+                return tf.constant(array if dtype is None else array.astype(dtype))
+
+            return to_tf, tf.is_tensor
         if tensor_type == "pt":
             import torch
 
-            return (lambda v, a: torch.tensor(v, dtype=None if a.size else torch.int64)), torch.is_tensor
+            def to_torch(array, from_python):
+                if not from_python:
+                    return torch.tensor(array)  # a copy, as HF's
+                dtype = _python_dtype(array, np.int64, np.float32)
+                return torch.from_numpy(np.ascontiguousarray(array if dtype is None else array.astype(dtype)))
+
+            return to_torch, torch.is_tensor
         import jax
         import jax.numpy as jnp
 
-        return (lambda v, a: jnp.array(v, dtype=None if a.size else jnp.int32)), (lambda v: isinstance(v, jax.Array))
+        # jnp.array gives an int64/float64 array and the Python values the same dtype (x64 mode or not).
+        return ((lambda a, py: jnp.array(a.astype(np.int64) if py and a.size == 0 else a)),
+                (lambda v: isinstance(v, jax.Array)))
     except ImportError:
         raise ImportError(f"return_tensors={tensor_type!r} needs {need}, which is not installed") from None
 

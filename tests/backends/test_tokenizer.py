@@ -64,8 +64,11 @@ def test_convert_to_tensors_matches_hf(tensor_type):
     _assert_same_tensors(BatchEncoding(single).convert_to_tensors(tensor_type, prepend_batch_axis=True),
                          transformers.BatchEncoding(single).convert_to_tensors(tensor_type, prepend_batch_axis=True),
                          TENSOR_TYPES[tensor_type])
-    # Tensors of the requested type stay as they are; another framework's become it (both as HF).
-    mixed = {"input_ids": torch.tensor([[2, 10, 3]]), "attention_mask": np.ones((1, 3), np.int64)}
+    # Tensors of the requested type stay as they are; another framework's become it; numpy values keep
+    # their dtype (all as HF).
+    mixed = {"input_ids": torch.tensor([[2, 10, 3]]), "attention_mask": np.ones((1, 3), np.int64),
+             "token_type_ids": np.zeros((1, 3), np.int32), "rows": [np.array([1, 2], np.int32)],
+             "scores": [np.array([0.5, 2.0], np.float32)]}
     _assert_same_tensors(BatchEncoding(dict(mixed), tensor_type=tensor_type),
                          transformers.BatchEncoding(dict(mixed), tensor_type=tensor_type), TENSOR_TYPES[tensor_type])
 

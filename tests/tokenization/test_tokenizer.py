@@ -98,6 +98,21 @@ def test_batch_encoding_tensors(tok):
         tok(["a", "a b c d e"], return_tensors="np")
 
 
+@pytest.mark.parametrize("data", [
+    {"input_ids": [[2, 10, 3], [2, 11, 3]], "weights": [[0.5, 1.5], [1.0, 0.25]], "empty": [], "big": [2**40]},
+    {"a": np.zeros((1, 3), np.int32), "b": np.ones((1, 3), np.int64), "rows": [np.array([1, 2], np.int32)],
+     "flags": [True, False]},
+])
+def test_tf_tensors_have_hf_dtypes(data):
+    # tests/backends checks "np" / "pt" / "jax" the same way, in an environment without TensorFlow.
+    import transformers
+
+    ours, theirs = BatchEncoding(dict(data), tensor_type="tf"), transformers.BatchEncoding(dict(data), tensor_type="tf")
+    for key in data:
+        assert ours[key].dtype == theirs[key].dtype, key
+        np.testing.assert_array_equal(ours[key].numpy(), theirs[key].numpy(), err_msg=key)
+
+
 def test_batch_encoding_feeds_keras_models(tok):
     import keras
 
