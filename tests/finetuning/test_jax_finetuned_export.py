@@ -61,6 +61,8 @@ def test_jax_finetuned_checkpoint_exports_and_serves_the_jax_predictions(tmp_pat
     with open(os.path.join(model_dir, "metrics.json"), encoding="utf-8") as f:
         result = json.load(f)
     assert result["train_loss"][-1] < 0.8 * result["train_loss"][0], result["train_loss"]
+    # TensorFlow is installed here, so the JAX run writes its TensorBoard curves with TF's writer.
+    assert os.listdir(os.path.join(model_dir, "logs", "train")) and os.listdir(os.path.join(model_dir, "logs", "eval"))
 
     with open(fixture("reviews_dev.csv"), encoding="utf-8", newline="") as f:
         texts = [row["text"] for row in csv.DictReader(f)][:8] + EXTRA_TEXTS
