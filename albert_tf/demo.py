@@ -17,13 +17,12 @@ import dataclasses
 import json
 import logging
 import os
-import shutil
-import socket
 import statistics
 import time
 from typing import Any
 
 from albert_tf.utils.io import atomic_write_text
+from albert_tf.utils.net import free_port
 
 logger = logging.getLogger("albert_tf")
 
@@ -102,12 +101,6 @@ def _split_wiki(source: str, directory: str, heldout_documents: int) -> tuple[st
     return train, heldout
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _plot(path: str, title: str, series: dict[str, list[tuple[float, float]]], xlabel: str) -> None:
     import matplotlib
 
@@ -154,7 +147,6 @@ def run_demo(settings: DemoSettings) -> dict[str, Any]:
             raise FileNotFoundError(f"The demo's bundled data is missing: {path}")
 
     from albert_tf import AlbertConfig
-    from albert_tf.export import export_saved_model
     from albert_tf.finetuning import finetune, train_dev_split
     from albert_tf.pretraining import create_pretraining_data, pretrain
     from albert_tf.pretraining.trainer import read_scalars
@@ -320,7 +312,7 @@ def _write_models_config(models_dir: str, names: list[str]) -> str:
 def _serve_and_query(models_dir: str, exports: dict, settings: DemoSettings) -> dict[str, Any]:
     from albert_tf.serving import Client, ModelServer, ServerOptions
 
-    grpc_port, rest_port = _free_port(), _free_port()
+    grpc_port, rest_port = free_port(), free_port()
     server = ModelServer(ServerOptions(port=grpc_port, rest_api_port=rest_port,
                                        model_config_file=os.path.join(models_dir, "models.local.config")))
     server.start()

@@ -43,7 +43,6 @@ import argparse  # noqa: E402
 import http.client  # noqa: E402
 import json  # noqa: E402
 import shutil  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
@@ -53,6 +52,8 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
+
+from albert_tf.utils.net import free_port  # noqa: E402
 
 REPO = os.path.dirname(_BENCH_DIR)
 MODEL_NAME = "bench"
@@ -93,12 +94,6 @@ def request_arrays(tokens: int, rows: int = 1) -> dict[str, np.ndarray]:
     ids = rng.integers(5, 30000, size=(rows, tokens), dtype=np.int32)
     ids[:, 0], ids[:, -1] = 2, 3  # [CLS] ... [SEP]
     return {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:

@@ -41,11 +41,17 @@ _ARCHITECTURES = {
 }
 
 
+def _float32(variable) -> np.ndarray:
+    # The backend tensor behind the variable: numpy reads it without the __array__ protocol that Keras
+    # variables implement without numpy 2's `copy` keyword (a DeprecationWarning per weight on JAX/torch).
+    return np.asarray(keras.ops.convert_to_numpy(variable.value), dtype=np.float32)
+
+
 def pt_state_dict(model) -> dict[str, np.ndarray]:
     """The model's weights under HF PyTorch names and layout (float32)."""
     state = {}
     for entry in weight_table(model):
-        state[entry.pt_name] = entry.to_pt(np.asarray(keras.ops.convert_to_numpy(entry.variable), dtype=np.float32))
+        state[entry.pt_name] = entry.to_pt(_float32(entry.variable))
     if "predictions.bias" in state:
         # HF PyTorch ties predictions.decoder.bias to predictions.bias; write both so either loader finds it.
         state["predictions.decoder.bias"] = state["predictions.bias"].copy()
@@ -56,7 +62,7 @@ def tf_state_dict(model) -> dict[str, np.ndarray]:
     """The model's weights under HF TF names (without the model prefix) and Keras layout."""
     state = {}
     for entry in weight_table(model):
-        pt_value = entry.to_pt(np.asarray(keras.ops.convert_to_numpy(entry.variable), dtype=np.float32))
+        pt_value = entry.to_pt(_float32(entry.variable))
         state[entry.tf_name] = pt_value.T if entry.tf_name.endswith("/kernel") else pt_value
     if "predictions/decoder/bias" in state:
         state["predictions/bias"] = state["predictions/decoder/bias"].copy()

@@ -1,12 +1,13 @@
 """Fixtures for pretraining tests: a small SentencePiece model and records made from the Wikipedia sample."""
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from albert_tf.utils.net import free_port  # noqa: F401  (the tests import it from here)
 
 REPO = Path(__file__).resolve().parents[2]
 WIKI_SAMPLE = REPO / "data" / "wiki_sample.txt"
@@ -41,12 +42,6 @@ def tiny_records(spm_dir, tmp_path_factory):
 
 def records_glob(report) -> str:
     return os.path.join(os.path.dirname(report.output_files[0]), "wiki-*.tfrecord")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run_cli(args, timeout, env=None, **kwargs) -> subprocess.CompletedProcess:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,18 +20,13 @@ import grpc
 import pytest
 from tensorflow_serving.apis import get_model_status_pb2, model_service_pb2_grpc, prediction_service_pb2_grpc
 
+from albert_tf.utils.net import free_port  # noqa: F401  (the tests import it from here)
 from tests.serving import saved_models
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 STOCK_BINARY = os.environ.get("TF_SERVING_BINARY", "")
 EMBEDDED, STOCK = "embedded", "tensorflow_model_server"
 START_TIMEOUT = 180.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def models_config_text(entries: list[dict]) -> str:
