@@ -22,19 +22,21 @@ from tests.finetuning.conftest import REPO, TINY, fixture
 RUNNER = os.path.join(REPO, "tests", "export", "fresh_process_runner.py")
 EXTRA_TEXTS = ["Le café était très animé, and the film?  Even   better.", "Dull.", "A sly, intricate and appealing film."]
 
+# argv: model class name, model directory, texts (.json), output (.npz): the logits and the ids they came from.
 PREDICT_ON_JAX = textwrap.dedent("""
     import json, sys
     import keras
     import numpy as np
-    from albert_tf import AlbertTokenizer, TFAlbertForSequenceClassification
+    import albert_tf
 
-    model_dir, texts_file, out_file = sys.argv[1:]
+    class_name, model_dir, texts_file, out_file = sys.argv[1:]
     with open(texts_file, encoding="utf-8") as f:
         texts = json.load(f)
-    tokenizer = AlbertTokenizer.from_pretrained(model_dir)
-    model = TFAlbertForSequenceClassification.from_pretrained(model_dir)
-    logits = model(dict(tokenizer(texts, padding=True, return_tensors="np")), training=False).logits
-    np.save(out_file, keras.ops.convert_to_numpy(logits))
+    tokenizer = albert_tf.AlbertTokenizer.from_pretrained(model_dir)
+    model = getattr(albert_tf, class_name).from_pretrained(model_dir)
+    encoded = dict(tokenizer(texts, padding=True, return_tensors="np"))
+    logits = model(encoded, training=False).logits
+    np.savez(out_file, logits=keras.ops.convert_to_numpy(logits), **encoded)
     print(json.dumps({"backend": keras.backend.backend(), "logits_type": type(logits).__module__}))
 """)
 
@@ -50,49 +52,91 @@ def _last_json_line(stdout: str) -> dict:
     return json.loads(stdout.strip().splitlines()[-1])
 
 
-def test_jax_finetuned_checkpoint_exports_and_serves_the_jax_predictions(tmp_path, spm_dir):
+def _finetune_on_jax(tmp_path, spm_dir, *args) -> tuple[str, dict]:
     config = AlbertConfig(vocab_size=1000, **TINY).save_pretrained(str(tmp_path / "shape"))
-    model_dir = str(tmp_path / "reviews")
-    # Enough steps to move the classifier away from its initial near-zero logits (test_finetune.py's run).
-    _run([sys.executable, "-m", "albert_tf.cli", "finetune", "--task=sequence_classification", f"--model={config}",
-          f"--tokenizer={spm_dir}", f"--train_file={fixture('reviews_train.csv')}",
-          f"--eval_file={fixture('reviews_dev.csv')}", f"--output_dir={model_dir}", "--epochs=14",
-          "--learning_rate=5e-3", "--global_batch_size=8", "--max_seq_length=32", "--progress_bar=false"], "jax")
+    model_dir = str(tmp_path / "finetuned")
+    _run([sys.executable, "-m", "albert_tf.cli", "finetune", f"--model={config}", f"--tokenizer={spm_dir}",
+          f"--output_dir={model_dir}", "--progress_bar=false", *args], "jax")
     with open(os.path.join(model_dir, "metrics.json"), encoding="utf-8") as f:
         result = json.load(f)
     assert result["train_loss"][-1] < 0.8 * result["train_loss"][0], result["train_loss"]
     # TensorFlow is installed here, so the JAX run writes its TensorBoard curves with TF's writer.
     assert os.listdir(os.path.join(model_dir, "logs", "train")) and os.listdir(os.path.join(model_dir, "logs", "eval"))
+    return model_dir, result
 
-    with open(fixture("reviews_dev.csv"), encoding="utf-8", newline="") as f:
-        texts = [row["text"] for row in csv.DictReader(f)][:8] + EXTRA_TEXTS
+
+def _predict_on_jax(tmp_path, class_name, model_dir, texts) -> dict:
     texts_file = tmp_path / "texts.json"
     texts_file.write_text(json.dumps(texts), encoding="utf-8")
-    jax_logits_file = str(tmp_path / "jax_logits.npy")
-    done = _run([sys.executable, "-c", PREDICT_ON_JAX, model_dir, str(texts_file), jax_logits_file], "jax")
-    info = _last_json_line(done.stdout)
+    out = str(tmp_path / "jax.npz")
+    info = _last_json_line(_run([sys.executable, "-c", PREDICT_ON_JAX, class_name, model_dir, str(texts_file), out],
+                                "jax").stdout)
     assert info["backend"] == "jax" and info["logits_type"].startswith("jax"), info
-    jax_logits = np.load(jax_logits_file)
-    assert jax_logits.shape == (len(texts), 2)
-    assert np.ptp(jax_logits[:, 0] - jax_logits[:, 1]) > 0.1  # the trained model tells the texts apart
+    with np.load(out) as data:
+        return {k: data[k] for k in data.files}
 
-    done = _run([sys.executable, "-m", "albert_tf.cli", "export", f"--model={model_dir}",
-                 "--task=sequence_classification", f"--export_dir={tmp_path / 'exports' / 'reviews'}",
-                 "--progress_bar=false"], "tensorflow")
+
+def _export_and_serve(tmp_path, model_dir, task, texts) -> dict:
+    """`albert-tf export`, then `serving_default` on the raw texts in a tensorflow + tensorflow_text process."""
+    done = _run([sys.executable, "-m", "albert_tf.cli", "export", f"--model={model_dir}", f"--task={task}",
+                 f"--export_dir={tmp_path / 'exports' / task}", "--progress_bar=false"], "tensorflow")
     version_dir = done.stdout.strip().splitlines()[-1]
-    assert version_dir == str(tmp_path / "exports" / "reviews" / "1")
-
-    inputs = str(tmp_path / "text.npz")
+    assert version_dir == str(tmp_path / "exports" / task / "1")
+    inputs, outputs = str(tmp_path / "text.npz"), str(tmp_path / "served.npz")
     np.savez(inputs, text=np.array(texts))
-    outputs = str(tmp_path / "served.npz")
     jobs = tmp_path / "jobs.json"
     jobs.write_text(json.dumps([{"dir": version_dir, "signature": "serving_default", "inputs": inputs,
                                  "outputs": outputs}]), encoding="utf-8")
-    done = _run([sys.executable, RUNNER, str(jobs)], "tensorflow")
-    assert _last_json_line(done.stdout)["albert_tf_imported"] is False
+    assert _last_json_line(_run([sys.executable, RUNNER, str(jobs)], "tensorflow").stdout)["albert_tf_imported"] is False
     with np.load(outputs) as served:
-        np.testing.assert_allclose(served["logits"], jax_logits, atol=1e-4)
-        probabilities = np.exp(jax_logits) / np.exp(jax_logits).sum(-1, keepdims=True)
-        np.testing.assert_allclose(served["probabilities"], probabilities, atol=1e-4)
-        id2label = {0: "fresh", 1: "rotten"}
-        assert [label.decode() for label in served["label"]] == [id2label[i] for i in jax_logits.argmax(-1)]
+        return {k: served[k] for k in served.files}
+
+
+def _softmax(logits):
+    shifted = np.exp(logits - logits.max(-1, keepdims=True))
+    return shifted / shifted.sum(-1, keepdims=True)
+
+
+def test_jax_finetuned_classifier_exports_and_serves_the_jax_predictions(tmp_path, spm_dir):
+    # Enough steps to move the classifier away from its initial near-zero logits (test_finetune.py's run).
+    model_dir, _ = _finetune_on_jax(
+        tmp_path, spm_dir, "--task=sequence_classification", f"--train_file={fixture('reviews_train.csv')}",
+        f"--eval_file={fixture('reviews_dev.csv')}", "--epochs=14", "--learning_rate=5e-3", "--global_batch_size=8",
+        "--max_seq_length=32")
+    with open(fixture("reviews_dev.csv"), encoding="utf-8", newline="") as f:
+        texts = [row["text"] for row in csv.DictReader(f)][:8] + EXTRA_TEXTS
+    jax_logits = _predict_on_jax(tmp_path, "TFAlbertForSequenceClassification", model_dir, texts)["logits"]
+    assert jax_logits.shape == (len(texts), 2)
+    assert np.ptp(jax_logits[:, 0] - jax_logits[:, 1]) > 0.1  # the trained model tells the texts apart
+
+    served = _export_and_serve(tmp_path, model_dir, "sequence_classification", texts)
+    np.testing.assert_allclose(served["logits"], jax_logits, atol=1e-4)
+    np.testing.assert_allclose(served["probabilities"], _softmax(jax_logits), atol=1e-4)
+    id2label = {0: "fresh", 1: "rotten"}
+    assert [label.decode() for label in served["label"]] == [id2label[i] for i in jax_logits.argmax(-1)]
+
+
+def test_jax_finetuned_token_classifier_exports_and_serves_the_jax_predictions(tmp_path, spm_dir):
+    model_dir, _ = _finetune_on_jax(
+        tmp_path, spm_dir, "--task=ner", f"--train_file={fixture('ner_train.conll')}",
+        f"--eval_file={fixture('ner_dev.conll')}", "--epochs=3", "--learning_rate=3e-3", "--global_batch_size=4")
+    texts = ["Alain Connes is a French mathematician.", "Ada Lovelace worked with Charles Babbage in London."]
+    texts += EXTRA_TEXTS
+    jax = _predict_on_jax(tmp_path, "TFAlbertForTokenClassification", model_dir, texts)
+    served = _export_and_serve(tmp_path, model_dir, "token_classification", texts)
+    with open(os.path.join(model_dir, "config.json"), encoding="utf-8") as f:
+        id2label = {int(k): v for k, v in json.load(f)["id2label"].items()}
+    for row, length in enumerate(jax["attention_mask"].sum(-1)):
+        # [CLS] ... [SEP]: the export reports the pieces between them (-1 at the special tokens and padding).
+        inner = slice(1, length - 1)
+        probabilities = _softmax(jax["logits"][row, inner])
+        np.testing.assert_allclose(served["scores"][row, inner], probabilities.max(-1), atol=1e-4)
+        # The chosen label must agree wherever the best two are not within float noise of each other.
+        top2 = np.sort(probabilities, -1)[:, -2:]
+        clear = top2[:, 1] - top2[:, 0] > 1e-4
+        assert clear.mean() > 0.9
+        np.testing.assert_array_equal(served["label_ids"][row, inner][clear], probabilities.argmax(-1)[clear])
+        labels = np.array([s.decode() for s in served["labels"][row, inner]])
+        assert list(labels[clear]) == [id2label[i] for i in probabilities.argmax(-1)[clear]]
+        assert served["label_ids"][row, 0] == served["label_ids"][row, length - 1] == -1
+        assert (served["label_ids"][row, length:] == -1).all()
