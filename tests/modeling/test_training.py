@@ -9,6 +9,16 @@ from albert_tf import AlbertConfig
 from albert_tf.modeling import ALL_MODELS
 from tests.modeling.conftest import SMALL_CONFIGS, make_inputs, make_labels, num_labels_for
 
+# The backend-neutral cases (numpy inputs) run here on TensorFlow too; the tests below are tf.data, XLA
+# and tf.distribute ones.
+from tests.backends.test_training import (  # noqa: F401  (pytest collects them from this module)
+    test_bare_model_trains_with_a_keras_loss_on_its_outputs,
+    test_compile_with_keras_loss_uses_logits,
+    test_keras_save_load_round_trip_in_safe_mode,
+    test_mixed_precision_fit,
+    test_save_pretrained_round_trip_keeps_predictions,
+)
+
 OURS = {cls.__name__: cls for cls in ALL_MODELS}
 HEADS = [n for n in sorted(OURS) if n != "TFAlbertModel"]
 
@@ -56,28 +66,6 @@ def test_fit_with_labels_as_y_and_metrics():
     assert history.history["accuracy"][-1] >= history.history["accuracy"][0]
 
 
-def test_compile_with_keras_loss_uses_logits():
-    name = "TFAlbertForSequenceClassification"
-    model = _model(name)
-    inputs = make_inputs(name)
-    labels = make_labels(name, inputs, 3)["labels"]
-    ds = tf.data.Dataset.from_tensor_slices((inputs, labels)).repeat(4).batch(6)
-    model.compile(optimizer=keras.optimizers.Adam(3e-3),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    history = model.fit(ds, epochs=6, verbose=0)
-    assert history.history["loss"][-1] < 0.8 * history.history["loss"][0]
-
-
-def test_bare_model_trains_with_a_keras_loss_on_its_outputs():
-    model = _model("TFAlbertModel")
-    inputs = make_inputs("TFAlbertModel")
-    target = np.zeros((3, 8, 24), np.float32)
-    ds = tf.data.Dataset.from_tensor_slices((inputs, target)).repeat(4).batch(6)
-    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse")
-    history = model.fit(ds, epochs=4, verbose=0)
-    assert history.history["loss"][-1] < history.history["loss"][0]
-
-
 def test_regression_head_trains_with_mse():
     model = _model("TFAlbertForSequenceClassification", num_labels=1)
     inputs = make_inputs("TFAlbertForSequenceClassification")
@@ -87,24 +75,6 @@ def test_regression_head_trains_with_mse():
     model.compile(optimizer=keras.optimizers.Adam(3e-3))
     model.fit(ds, epochs=8, verbose=0)
     assert _mean_loss(model, ds) < 0.8 * before
-
-
-@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
-def test_mixed_precision_fit(policy):
-    name = "TFAlbertForMaskedLM"
-    keras.mixed_precision.set_global_policy(policy)
-    try:
-        model = _model(name)
-        out = model(make_inputs(name))
-        assert out.logits.dtype == tf.float32  # logits are cast back for a stable loss
-        assert model.albert.encoder.embedding_hidden_mapping_in.compute_dtype == policy.split("_")[1]
-        ds = _dataset(name)
-        model.compile(optimizer=keras.optimizers.Adam(3e-3))
-        history = model.fit(ds, epochs=6, verbose=0)
-        assert np.isfinite(history.history["loss"]).all()
-        assert history.history["loss"][-1] < history.history["loss"][0]
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
 
 
 def test_jit_compile_fit_matches_eager_numerics():
@@ -117,38 +87,6 @@ def test_jit_compile_fit_matches_eager_numerics():
     model.compile(optimizer=keras.optimizers.Adam(3e-3), jit_compile=True)
     history = model.fit(_dataset(name), epochs=6, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
-
-
-@pytest.mark.parametrize("name", sorted(OURS))
-def test_keras_save_load_round_trip_in_safe_mode(tmp_path, name):
-    model = _model(name)
-    inputs = make_inputs(name)
-    expected = model(inputs)
-    path = str(tmp_path / "model.keras")
-    model.save(path)
-    restored = keras.models.load_model(path, safe_mode=True)
-    assert type(restored) is type(model)
-    assert restored.config == model.config
-    actual = restored(inputs)
-    for key in expected.keys():
-        np.testing.assert_array_equal(np.asarray(actual[key]), np.asarray(expected[key]))
-
-
-@pytest.mark.parametrize("name", sorted(OURS))
-def test_save_pretrained_round_trip_keeps_predictions(tmp_path, name):
-    model = _model(name)
-    inputs = make_inputs(name)
-    expected = model(inputs)
-    model.save_pretrained(tmp_path, weights_format="both")
-    for fmt_file in ("model.safetensors", "tf_model.h5"):
-        directory = tmp_path / fmt_file.split(".")[0]
-        directory.mkdir()
-        (directory / "config.json").write_bytes((tmp_path / "config.json").read_bytes())
-        (directory / fmt_file).write_bytes((tmp_path / fmt_file).read_bytes())
-        restored = OURS[name].from_pretrained(directory)
-        actual = restored(inputs)
-        for key in expected.keys():
-            np.testing.assert_array_equal(np.asarray(actual[key]), np.asarray(expected[key]))
 
 
 def test_predict_returns_output_objects():
