@@ -99,6 +99,13 @@ def test_checkpoint_reloads_and_predicts_the_reported_metrics(finetuned):
     log_probs = shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))
     assert -log_probs[np.arange(len(labels)), label_ids].mean() == pytest.approx(best["eval_loss"], rel=1e-4)
 
+    # `evaluate` (the same prediction loop, on this backend) scores the reloaded checkpoint alike.
+    from albert_tf.finetuning import evaluate
+
+    metrics = evaluate("sequence_classification", str(out), fixture("reviews_dev.csv"))
+    assert metrics["accuracy"] == best["accuracy"]
+    assert metrics["eval_loss"] == pytest.approx(best["eval_loss"], rel=1e-5)
+
 
 def test_tf_distribute_flags_are_refused(tmp_path, spm_dir):  # noqa: F811
     config = AlbertConfig(vocab_size=1000, **TINY).save_pretrained(str(tmp_path / "shape"))
