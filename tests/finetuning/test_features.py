@@ -158,3 +158,26 @@ def test_length_buckets_cover_every_row_once_per_epoch():
     assert sum(len(b["labels"]) for b in served) == 203
     static = LengthBucketedBatches(rows, 8, {}, length=128, drop_remainder=True)
     assert len(static) == 25 and {b["input_ids"].shape for b in static} == {(8, 128)}
+
+
+def test_py_dataset_serves_the_tf_data_batches_epoch_by_epoch():
+    """JAX and torch fit() read to_py_dataset(); TensorFlow's reads to_dataset(): the same batches, in the same
+    order, re-shuffled per epoch by Keras' on_epoch_end as a new tf.data iterator is."""
+    rng = np.random.default_rng(1)
+    rows = [{"input_ids": [2] + [7] * int(n) + [3], "labels": i} for i, n in enumerate(rng.integers(1, 40, size=37))]
+    dataset = LengthBucketedBatches(rows, 8, {"input_ids": 0}, seed=3, bucket_batches=2).to_dataset()
+    expected = [[{k: v.numpy() for k, v in batch.items()} for batch in dataset] for _ in range(2)]
+    served = LengthBucketedBatches(rows, 8, {"input_ids": 0}, seed=3, bucket_batches=2).to_py_dataset()
+    for epoch in expected:
+        assert served.num_batches == len(epoch) == 5
+        for i, batch in enumerate(epoch):
+            assert {k: v.tolist() for k, v in served[i].items()} == {k: v.tolist() for k, v in batch.items()}
+        served.on_epoch_end()
+    assert expected[0][0]["labels"].tolist() != expected[1][0]["labels"].tolist()
+    with pytest.raises(IndexError):
+        served[5]
+    # JAX rounds lengths up (fewer compiled shapes); the rows are the same, padded further.
+    rounded = LengthBucketedBatches(rows, 8, {"input_ids": 0}, seed=3, bucket_batches=2,
+                                    pad_to_multiple_of=16).to_py_dataset()
+    assert all(rounded[i]["input_ids"].shape[1] % 16 == 0 for i in range(5))
+    assert rounded[0]["labels"].tolist() == expected[0][0]["labels"].tolist()
