@@ -502,12 +502,8 @@ def finetune(
         if tok.vocab_size != source.config.vocab_size and "vocab_size" not in overrides:
             logger.info("random init: vocab_size %d -> %d (the tokenizer's)", source.config.vocab_size, tok.vocab_size)
         overrides.setdefault("vocab_size", tok.vocab_size)
-    base = source.config.to_dict()
-    if "id2label" in overrides and "label2id" not in overrides:
-        # The base's label2id belongs to its old labels, and from_dict would keep it beside the new id2label
-        # (config.json said {"LABEL_0": 0, ...} for a fresh/rotten classifier); without it, it follows id2label.
-        base.pop("label2id", None)
-    config = AlbertConfig.from_dict(base, **overrides)
+    # A new id2label replaces the base's label2id too (AlbertConfig.from_dict keeps the maps consistent).
+    config = AlbertConfig.from_dict(source.config.to_dict(), **overrides)
     if tok.vocab_size > config.vocab_size:
         raise ValueError(f"the tokenizer has {tok.vocab_size} pieces but the model's vocab_size is "
                          f"{config.vocab_size}: they do not belong together")

@@ -225,8 +225,14 @@ class AlbertConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any], **overrides: Any) -> "AlbertConfig":
-        """HF's `from_dict(config_dict, **kwargs)`: `kwargs` override fields of the dict."""
+        """HF's `from_dict(config_dict, **kwargs)`: `kwargs` override fields of the dict.
+
+        An overriding `id2label` (or `label2id`) replaces both label maps of the dict, so the two stay
+        consistent (HF would keep the dict's stale `label2id` next to the new `id2label`)."""
         merged = dict(values)
+        for given, stale in (("id2label", "label2id"), ("label2id", "id2label")):
+            if given in overrides and stale not in overrides:
+                merged.pop(stale, None)
         merged.update(overrides)
         return cls(**merged)
 

@@ -114,29 +114,3 @@ def test_jax_finetuned_classifier_exports_and_serves_the_jax_predictions(tmp_pat
     np.testing.assert_allclose(served["probabilities"], _softmax(jax_logits), atol=1e-4)
     id2label = {0: "fresh", 1: "rotten"}
     assert [label.decode() for label in served["label"]] == [id2label[i] for i in jax_logits.argmax(-1)]
-
-
-def test_jax_finetuned_token_classifier_exports_and_serves_the_jax_predictions(tmp_path, spm_dir):
-    model_dir, _ = _finetune_on_jax(
-        tmp_path, spm_dir, "--task=ner", f"--train_file={fixture('ner_train.conll')}",
-        f"--eval_file={fixture('ner_dev.conll')}", "--epochs=3", "--learning_rate=3e-3", "--global_batch_size=4")
-    texts = ["Alain Connes is a French mathematician.", "Ada Lovelace worked with Charles Babbage in London."]
-    texts += EXTRA_TEXTS
-    jax = _predict_on_jax(tmp_path, "TFAlbertForTokenClassification", model_dir, texts)
-    served = _export_and_serve(tmp_path, model_dir, "token_classification", texts)
-    with open(os.path.join(model_dir, "config.json"), encoding="utf-8") as f:
-        id2label = {int(k): v for k, v in json.load(f)["id2label"].items()}
-    for row, length in enumerate(jax["attention_mask"].sum(-1)):
-        # [CLS] ... [SEP]: the export reports the pieces between them (-1 at the special tokens and padding).
-        inner = slice(1, length - 1)
-        probabilities = _softmax(jax["logits"][row, inner])
-        np.testing.assert_allclose(served["scores"][row, inner], probabilities.max(-1), atol=1e-4)
-        # The chosen label must agree wherever the best two are not within float noise of each other.
-        top2 = np.sort(probabilities, -1)[:, -2:]
-        clear = top2[:, 1] - top2[:, 0] > 1e-4
-        assert clear.mean() > 0.9
-        np.testing.assert_array_equal(served["label_ids"][row, inner][clear], probabilities.argmax(-1)[clear])
-        labels = np.array([s.decode() for s in served["labels"][row, inner]])
-        assert list(labels[clear]) == [id2label[i] for i in probabilities.argmax(-1)[clear]]
-        assert served["label_ids"][row, 0] == served["label_ids"][row, length - 1] == -1
-        assert (served["label_ids"][row, length:] == -1).all()

@@ -88,3 +88,12 @@ def test_unknown_preset_and_wrong_model_type(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"model_type": "bert"}))
     with pytest.raises(ValueError, match="'bert' model"):
         AlbertConfig.from_pretrained(tmp_path)
+
+
+def test_from_dict_with_new_labels_keeps_the_label_maps_consistent():
+    old = AlbertConfig(id2label={0: "LABEL_0", 1: "LABEL_1"}).to_dict()
+    config = AlbertConfig.from_dict(old, id2label={0: "rotten", 1: "fresh"})
+    assert config.label2id == {"rotten": 0, "fresh": 1}
+    config = AlbertConfig.from_dict(old, label2id={"neg": 0, "pos": 1})
+    assert config.id2label == {0: "neg", 1: "pos"}
+    assert AlbertConfig.from_dict(config.to_dict(), num_labels=2).id2label == {0: "neg", 1: "pos"}
