@@ -149,7 +149,7 @@ def run_demo(settings: DemoSettings) -> dict[str, Any]:
     from albert_tf import AlbertConfig
     from albert_tf.finetuning import finetune, train_dev_split
     from albert_tf.pretraining import create_pretraining_data, pretrain
-    from albert_tf.pretraining.trainer import read_scalars
+    from albert_tf.training.summaries import read_scalars
     from albert_tf.tokenization import AlbertTokenizer, train_tokenizer
 
     steps = _Steps(total=7)

@@ -70,7 +70,7 @@ def main(argv):
 
     from albert_tf.finetuning import finetune
     from albert_tf.finetuning.trainer import OUTPUT_ARTIFACTS
-    from albert_tf.pretraining.config_overrides import parse_config_overrides
+    from albert_tf.training.config_overrides import parse_config_overrides
     from albert_tf.utils.output_dir import prepare_output_dir
 
     logging.getLogger("albert_tf").setLevel(logging.INFO)

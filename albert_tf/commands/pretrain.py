@@ -65,7 +65,7 @@ def main(argv):
     reject_positional(argv)
     import logging
 
-    from albert_tf.pretraining import strategy as strategy_lib
+    from albert_tf.training import strategy as strategy_lib
 
     logging.getLogger("albert_tf").setLevel(logging.INFO)
     # tf.distribute logs every collective it builds at INFO; keep the console to our progress and errors.

@@ -47,6 +47,7 @@ from albert_tf.finetuning.tasks.classification import is_regression
 from albert_tf.checkpoints.resolve import SAFETENSORS_INDEX_NAME, SAFETENSORS_NAME, TF_H5_NAME
 from albert_tf.modeling.config import CONFIG_NAME, AlbertConfig
 from albert_tf.tokenization.constants import SPECIAL_TOKENS_MAP_FILE, TOKENIZER_CONFIG_FILE, VOCAB_FILE_NAME
+from albert_tf.training.summaries import summary_writer, write_scalars
 from albert_tf.utils.io import atomic_write_text
 from albert_tf.utils.progress import tensorboard_hint
 
@@ -222,63 +223,6 @@ def _score(task, model, examples, encoded, settings, tokenizer, batch_size, prog
 # fine-tuning
 
 
-def _scalar_metadata() -> bytes:
-    # TensorBoard's scalar-plugin metadata, written with TensorFlow's core summary op: TensorBoard is not
-    # a dependency of TensorFlow 2.21, and is only needed to view the curves, not to write them.
-    from tensorflow.core.framework import summary_pb2
-
-    return summary_pb2.SummaryMetadata(
-        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")).SerializeToString()
-
-
-def summary_writer(log_dir: str):
-    """A TensorBoard event-file writer for ``log_dir``, or None where TensorFlow is not installed.
-
-    The writer is TensorFlow's. On the JAX and torch backends fine-tuning runs without TensorFlow, so it is
-    imported only when installed (kept off the GPUs, which the training backend owns); without it, one log
-    line says the event files are skipped and metrics.json carries the numbers.
-    """
-    import importlib.util
-
-    import keras
-
-    if keras.backend.backend() != "tensorflow":
-        if importlib.util.find_spec("tensorflow") is None:
-            global _WARNED_NO_EVENT_FILES
-            if not _WARNED_NO_EVENT_FILES:
-                logger.warning("TensorBoard event files need TensorFlow, which is not installed: no %s; metrics.json "
-                               "has the training loss and evaluation metrics", os.path.dirname(log_dir))
-                _WARNED_NO_EVENT_FILES = True
-            return None
-        import tensorflow as tf
-
-        try:
-            # TensorFlow would otherwise claim most of the GPU memory that JAX or torch trains in.
-            tf.config.set_visible_devices([], "GPU")
-        except RuntimeError:
-            pass  # TF's devices were set up earlier in this process (a previous run): that choice stands
-        return tf.summary.create_file_writer(log_dir)
-    import tensorflow as tf
-
-    return tf.summary.create_file_writer(log_dir)
-
-
-_WARNED_NO_EVENT_FILES = False
-
-
-def write_scalars(writer, step: int, values: Mapping[str, float]) -> None:
-    """Writes scalars TensorBoard shows (no-op without a writer)."""
-    if writer is None or not values:
-        return
-    import tensorflow as tf
-
-    metadata = _scalar_metadata()
-    with writer.as_default(step=step):
-        for name, value in values.items():
-            tf.summary.write(name, tf.constant(float(value), tf.float32), metadata=metadata)
-    writer.flush()
-
-
 def _callbacks(run: "_Run", train_writer, log_every: int) -> list:
     import keras
 
@@ -441,7 +385,7 @@ def finetune(
     """
     import keras
 
-    from albert_tf.pretraining.config_overrides import check_config_overrides
+    from albert_tf.training.config_overrides import check_config_overrides
 
     started = time.time()
     on_tf = keras.backend.backend() == "tensorflow"
@@ -457,7 +401,7 @@ def finetune(
                          "mirrored (all GPUs of one host), one_device, default or tpu")
     policy = keras_policy(mixed_precision)
     if on_tf:
-        from albert_tf.pretraining.strategy import validate_strategy_flags
+        from albert_tf.training.strategy import validate_strategy_flags
 
         validate_strategy_flags(strategy, tpu=tpu, mixed_precision=policy.replace("mixed_", ""))
     else:
@@ -472,7 +416,7 @@ def finetune(
     if num_labels is not None and (isinstance(num_labels, bool) or not isinstance(num_labels, int) or num_labels < 1):
         raise ValueError(f"num_labels must be a positive integer, got {num_labels!r}")
     if on_tf:
-        from albert_tf.pretraining.strategy import make_strategy
+        from albert_tf.training.strategy import make_strategy
 
         distribution = make_strategy(strategy, tpu=tpu)
 
@@ -515,12 +459,12 @@ def finetune(
     train_encoded = task.encode(train_examples, tok, settings, config)
     eval_encoded = task.encode(eval_examples, tok, settings, config) if eval_examples is not None else None
 
-    from albert_tf.pretraining.optimization import create_optimizer
+    from albert_tf.training.optimization import create_optimizer
 
     if on_tf:
         import tensorflow as tf
 
-        from albert_tf.pretraining.strategy import is_chief
+        from albert_tf.training.strategy import is_chief
 
         replicas = distribution.num_replicas_in_sync
         on_tpu = isinstance(distribution, tf.distribute.TPUStrategy)

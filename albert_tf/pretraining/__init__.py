@@ -8,55 +8,47 @@ Example:
     ...          config_overrides="hidden_size=256,num_attention_heads=4,intermediate_size=1024",
     ...          global_batch_size=64, num_train_steps=3000, strategy="mirrored")
 
-The names below are imported on first use (PEP 562): most submodules need TensorFlow, while fine-tuning on
-the JAX and torch backends imports ``config_overrides`` and ``optimization`` from here without it.
+The names below are imported on first use (PEP 562): most submodules need TensorFlow. The strategy,
+optimizer and TensorBoard helpers live in :mod:`albert_tf.training` (shared with fine-tuning) and are
+re-exported here under their earlier names.
 """
 
-import importlib
+from albert_tf.utils.lazy import lazy_exports as _lazy_exports
 
-# public name -> the submodule that defines it
+_P, _T = "albert_tf.pretraining.", "albert_tf.training."
+# Public name -> defining module.
 _EXPORTS = {
-    "FEATURE_NAMES": "data",
-    "PretrainingDataReport": "data",
-    "create_pretraining_data": "data",
-    "iterate_records": "data",
-    "shard_file_names": "data",
-    "split_sentences": "data",
-    "hf_pretraining_features": "input",
-    "mask_batch_in_graph": "input",
-    "pretraining_dataset": "input",
-    "unmask": "input",
-    "is_word_start_piece": "masking",
-    "mask_sequence": "masking",
-    "ngram_probabilities": "masking",
-    "WarmupLinearDecay": "optimization",
-    "create_optimizer": "optimization",
-    "STRATEGIES": "strategy",
-    "StrategyError": "strategy",
-    "make_strategy": "strategy",
-    "parse_tf_config": "strategy",
-    "PretrainingStep": "trainer",
-    "PretrainResult": "trainer",
-    "evaluate_pretrained": "trainer",
-    "evaluate_pretraining": "trainer",
-    "majority_baselines": "trainer",
-    "metrics_from_sums": "trainer",
-    "parse_config_overrides": "trainer",
-    "pretrain": "trainer",
-    "pretraining_logits": "trainer",
-    "read_scalars": "trainer",
+    "FEATURE_NAMES": _P + "data",
+    "PretrainingDataReport": _P + "data",
+    "create_pretraining_data": _P + "data",
+    "iterate_records": _P + "data",
+    "shard_file_names": _P + "data",
+    "split_sentences": _P + "data",
+    "hf_pretraining_features": _P + "input",
+    "mask_batch_in_graph": _P + "input",
+    "pretraining_dataset": _P + "input",
+    "unmask": _P + "input",
+    "is_word_start_piece": _P + "masking",
+    "mask_sequence": _P + "masking",
+    "ngram_probabilities": _P + "masking",
+    "PretrainingStep": _P + "trainer",
+    "PretrainResult": _P + "trainer",
+    "evaluate_pretrained": _P + "trainer",
+    "evaluate_pretraining": _P + "trainer",
+    "majority_baselines": _P + "trainer",
+    "metrics_from_sums": _P + "trainer",
+    "pretrain": _P + "trainer",
+    "pretraining_logits": _P + "trainer",
+    "WarmupLinearDecay": _T + "optimization",
+    "create_optimizer": _T + "optimization",
+    "STRATEGIES": _T + "strategy",
+    "StrategyError": _T + "strategy",
+    "make_strategy": _T + "strategy",
+    "parse_tf_config": _T + "strategy",
+    "parse_config_overrides": _T + "config_overrides",
+    "read_scalars": _T + "summaries",
 }
 
+__getattr__, __dir__ = _lazy_exports(__name__, _EXPORTS, globals())
+
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))

@@ -54,9 +54,10 @@ import tensorflow as tf
 
 from albert_tf.modeling import AlbertConfig, TFAlbertForPreTraining
 from albert_tf.pretraining import input as pretraining_input
-from albert_tf.pretraining import optimization
-from albert_tf.pretraining import strategy as strategy_lib
-from albert_tf.pretraining.config_overrides import parse_config_overrides
+from albert_tf.training import optimization
+from albert_tf.training import strategy as strategy_lib
+from albert_tf.training.config_overrides import parse_config_overrides
+from albert_tf.training.summaries import summary_writer, write_scalars
 from albert_tf.utils.io import atomic_write_text
 from albert_tf.utils.output_dir import OVERWRITE_FLAG, earlier_outputs, remove_outputs
 from albert_tf.utils.progress import tensorboard_hint
@@ -357,39 +358,6 @@ def _copy_weights(source, target) -> None:
         dst.assign(src.numpy())
 
 
-def _scalar_metadata() -> bytes:
-    # TensorBoard's scalar-plugin metadata, written with TF's core summary op so that TensorBoard itself
-    # (not a dependency of TensorFlow 2.21) is not needed to write the curves, only to view them.
-    from tensorflow.core.framework import summary_pb2
-
-    return summary_pb2.SummaryMetadata(
-        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")).SerializeToString()
-
-
-def _summaries(writer, step: int, values: Mapping[str, float]) -> None:
-    metadata = _scalar_metadata()
-    with writer.as_default(step=step):
-        for name, value in values.items():
-            tf.summary.write(name, tf.constant(float(value), tf.float32), metadata=metadata)
-    writer.flush()
-
-
-def read_scalars(log_dir: str) -> dict[str, list[tuple[int, float]]]:
-    """Scalars of the TensorBoard event files in ``log_dir``: name -> [(step, value), ...].
-
-    Example:
-        >>> read_scalars("/tmp/run/train")["loss"][:2]    # doctest: +SKIP
-        [(100, 9.71), (200, 8.02)]
-    """
-    out: dict[str, list[tuple[int, float]]] = {}
-    for path in sorted(tf.io.gfile.glob(os.path.join(log_dir, "events.out.tfevents.*"))):
-        for event in tf.compat.v1.train.summary_iterator(path):
-            for value in event.summary.value:
-                number = float(tf.make_ndarray(value.tensor)) if value.HasField("tensor") else value.simple_value
-                out.setdefault(value.tag, []).append((int(event.step), number))
-    return out
-
-
 def majority_baselines(file_patterns, max_records: int | None = None) -> dict[str, float]:
     """Accuracy of the best constant guesses on these records: always the most frequent masked token
     (the unigram baseline), and always the more frequent SOP label (chance)."""
@@ -528,7 +496,7 @@ def pretrain(
         model_config: preset name (``albert-base-v2``), config.json, model directory, or AlbertConfig.
         config_overrides: config fields to change, e.g. ``"hidden_size=256,num_hidden_layers=4"``.
         train_files: record globs (comma-separated or a list).
-        strategy: a name from :data:`albert_tf.pretraining.strategy.STRATEGIES` or a Strategy instance.
+        strategy: a name from :data:`albert_tf.training.strategy.STRATEGIES` or a Strategy instance.
         global_batch_size: examples per step over all replicas.
         warmup_steps: default 10% of ``num_train_steps``.
         optimizer: "lamb" or "adamw"; weight decay skips LayerNorm and biases; gradients are clipped to
@@ -636,9 +604,9 @@ def pretrain(
             max_seq_length=max_seq_length, max_predictions_per_seq=max_predictions)
 
     iterator = iter(strategy.distribute_datasets_from_function(dataset_fn))
-    train_writer = tf.summary.create_file_writer(os.path.join(model_dir, TRAIN_LOG_SUBDIR)) if chief else \
+    train_writer = summary_writer(os.path.join(model_dir, TRAIN_LOG_SUBDIR)) if chief else \
         tf.summary.create_noop_writer()
-    eval_writer = tf.summary.create_file_writer(os.path.join(model_dir, EVAL_LOG_SUBDIR)) if (chief and eval_files) else \
+    eval_writer = summary_writer(os.path.join(model_dir, EVAL_LOG_SUBDIR)) if (chief and eval_files) else \
         tf.summary.create_noop_writer()
     if chief and progress_bar:
         print(tensorboard_hint(model_dir), flush=True)
@@ -682,7 +650,7 @@ def pretrain(
             last_metrics["examples_per_second"] = (step - interval_step) * global_batch_size / elapsed
             if not all(np.isfinite(v) for v in last_metrics.values()):
                 raise FloatingPointError(f"non-finite training metrics at step {step}: {last_metrics}")
-            _summaries(train_writer, step, last_metrics)
+            write_scalars(train_writer, step, last_metrics)
             log.write(step=step, **last_metrics)
             sums = dict.fromkeys(_SUM_KEYS, 0.0)
             interval_start, interval_step = time.time(), step
@@ -690,13 +658,13 @@ def pretrain(
             save(step)
         if eval_files and eval_every_steps and step % eval_every_steps == 0 and step != num_train_steps:
             eval_metrics = evaluate_pretraining(step_fn, eval_files, global_batch_size, eval_steps)
-            _summaries(eval_writer, step, eval_metrics)
+            write_scalars(eval_writer, step, eval_metrics)
             log.write(step=step, split="eval", **eval_metrics)
 
     if step >= num_train_steps and eval_files:
         eval_metrics = evaluate_pretraining(step_fn, eval_files, global_batch_size, eval_steps)
         eval_metrics.update(majority_baselines(eval_files))
-        _summaries(eval_writer, step, eval_metrics)
+        write_scalars(eval_writer, step, eval_metrics)
         log.write(step=step, split="eval", **eval_metrics)
     exported = None
     if step >= num_train_steps:

@@ -12,7 +12,7 @@ import tensorflow as tf
 from albert_tf import (AlbertConfig, TFAlbertForPreTraining, TFAlbertForSequenceClassification,
                        TFAlbertForTokenClassification)
 from albert_tf.finetuning import DataFormatError, evaluate, finetune
-from albert_tf.pretraining.strategy import StrategyError
+from albert_tf.training.strategy import StrategyError
 from tests.finetuning.conftest import TINY, fixture
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from albert_tf import TFAlbertForPreTraining
 from albert_tf.pretraining import StrategyError, make_strategy, parse_tf_config
-from albert_tf.pretraining.strategy import validate_strategy_flags
+from albert_tf.training.strategy import validate_strategy_flags
 from tests.pretraining.conftest import (
     REPO,
     SUBPROCESS_ENV,

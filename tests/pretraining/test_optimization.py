@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from albert_tf import AlbertConfig, TFAlbertForPreTraining
-from albert_tf.pretraining.optimization import WarmupLinearDecay, create_optimizer, no_decay_variables
+from albert_tf.training.optimization import WarmupLinearDecay, create_optimizer, no_decay_variables
 from tests.pretraining.conftest import TINY_CONFIG
 
 
