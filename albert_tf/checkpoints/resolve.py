@@ -19,6 +19,7 @@ import re
 
 from albert_tf.checkpoints.formats import CheckpointError
 from albert_tf.modeling.config import CONFIG_NAME, PRESETS, AlbertConfig
+from albert_tf.utils.hub import snapshot
 
 SAFETENSORS_NAME = "model.safetensors"
 SAFETENSORS_INDEX_NAME = "model.safetensors.index.json"
@@ -81,29 +82,6 @@ def missing_model_message(path: str) -> str:
             f"{presets_hint()})")
 
 
-def _hub_failure(error: Exception) -> str:
-    """Why the hub did not deliver, in a few words (huggingface_hub's messages run over many lines)."""
-    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
-        return "the hub is offline here (HF_HUB_OFFLINE=1)"
-    first = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
-    return f"{type(error).__name__}: {first}" if first else type(error).__name__
-
-
-def _download(repo_id: str) -> str:
-    try:
-        import huggingface_hub
-    except ImportError:
-        raise OSError(
-            f"{repo_id!r} is not a local directory, and downloading it from the hub needs huggingface_hub, which is "
-            "not installed (pip install 'albert-tf[hub]')."
-        ) from None
-    try:
-        return huggingface_hub.snapshot_download(repo_id, allow_patterns=HUB_PATTERNS)
-    except Exception as e:  # offline mode, DNS failure, 404, auth: all surface as one clear line
-        raise OSError(f"Could not download {repo_id!r} from the hub ({_hub_failure(e)}); it is not a local "
-                      f"directory or a preset either ({presets_hint()})") from None
-
-
 def resolve_directory(name_or_path: str | os.PathLike) -> str:
     path = os.fspath(name_or_path)
     if os.path.isdir(path):
@@ -111,7 +89,7 @@ def resolve_directory(name_or_path: str | os.PathLike) -> str:
     if os.path.exists(path):
         raise OSError(f"{path} is a file; pass the directory that holds config.json and the weights")
     if can_be_hub_id(path):
-        return _download(path)
+        return snapshot(path, HUB_PATTERNS, f"it is not a local directory or a preset either ({presets_hint()})")
     raise OSError(missing_model_message(path))
 
 

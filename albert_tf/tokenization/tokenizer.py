@@ -142,23 +142,11 @@ class AlbertTokenizer(SpecialTokensMixin, EncodingMixin):
 
     @staticmethod
     def _download(repo_id: str) -> str:
-        try:
-            import huggingface_hub
-        except ImportError:
-            raise OSError(
-                f"{repo_id!r} is not a local directory, and huggingface_hub is missing, so it cannot be "
-                "downloaded from the Hugging Face Hub. Install albert-tf[hub] or pass a local directory "
-                f"holding {constants.VOCAB_FILE_NAME}."
-            ) from None
-        try:
-            return huggingface_hub.snapshot_download(
-                repo_id, allow_patterns=[constants.VOCAB_FILE_NAME, constants.TOKENIZER_CONFIG_FILE,
-                                         constants.SPECIAL_TOKENS_MAP_FILE, saving.ADDED_TOKENS_FILE])
-        except Exception as err:
-            raise OSError(
-                f"could not download {repo_id!r} from the Hugging Face Hub (network unavailable or no such "
-                f"repo): {err}. Pass a local directory holding {constants.VOCAB_FILE_NAME} instead."
-            ) from err
+        from albert_tf.utils.hub import snapshot
+
+        return snapshot(repo_id, [constants.VOCAB_FILE_NAME, constants.TOKENIZER_CONFIG_FILE,
+                                  constants.SPECIAL_TOKENS_MAP_FILE, saving.ADDED_TOKENS_FILE],
+                        f"pass a local directory holding {constants.VOCAB_FILE_NAME} instead")
 
     def save_vocabulary(self, save_directory: str, filename_prefix: str | None = None) -> tuple[str]:
         """Write the SentencePiece model; returns ``(path,)`` like HF."""

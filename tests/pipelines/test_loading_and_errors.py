@@ -25,7 +25,7 @@ def test_hub_id_without_network_says_so(model_dirs):
     with pytest.raises(OSError, match=r"Could not download 'albert-base-v2' from the hub"):
         pipeline(model="albert-base-v2")  # the task would come from the checkpoint's config
     model = TFAlbertModel.from_pretrained(model_dirs["base"][1])
-    with pytest.raises(OSError, match=r"could not download 'albert-base-v2' from the Hugging Face Hub"):
+    with pytest.raises(OSError, match=r"Could not download 'albert-base-v2' from the hub"):
         pipeline("feature-extraction", model=model, tokenizer="albert-base-v2")
 
 

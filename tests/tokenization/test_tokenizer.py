@@ -165,11 +165,11 @@ def test_from_pretrained_errors(tmp_path, monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_hub)
-    with pytest.raises(OSError, match="huggingface_hub is missing"):
+    with pytest.raises(OSError, match="needs huggingface_hub, which is not installed"):
         AlbertTokenizer.from_pretrained("albert/albert-base-v2")
 
 
 def test_hub_id_without_network_gives_clear_error(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(OSError, match="could not download|huggingface_hub is missing"):
+    with pytest.raises(OSError, match="Could not download .* from the hub|needs huggingface_hub"):
         AlbertTokenizer.from_pretrained("albert/albert-base-v2-definitely-not-cached")
