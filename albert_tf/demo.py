@@ -21,7 +21,7 @@ import statistics
 import time
 from typing import Any
 
-from albert_tf.utils.io import atomic_write_text
+from albert_tf.utils.io import atomic_write_text, atomic_write_with
 from albert_tf.utils.net import free_port
 
 logger = logging.getLogger("albert_tf")
@@ -119,10 +119,9 @@ def _plot(path: str, title: str, series: dict[str, list[tuple[float, float]]], x
         ax.grid(alpha=0.3)
     fig.suptitle(title)
     fig.tight_layout()
-    tmp = path + ".tmp.png"
-    fig.savefig(tmp, dpi=110)
+    # The temporary name has no .png suffix, so the format is named.
+    atomic_write_with(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 def _finetune_curves(result: dict, metric: str) -> dict[str, list[tuple[float, float]]]:
