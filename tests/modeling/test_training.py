@@ -5,13 +5,15 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from albert_tf import AlbertConfig
-from albert_tf.modeling import ALL_MODELS
-from tests.modeling.conftest import SMALL_CONFIGS, make_inputs, make_labels, num_labels_for
+from tests.modeling.conftest import make_inputs, make_labels, num_labels_for
 
 # The backend-neutral cases (numpy inputs) run here on TensorFlow too; the tests below are tf.data, XLA
 # and tf.distribute ones.
 from tests.backends.test_training import (  # noqa: F401  (pytest collects them from this module)
+    HEADS,
+    OURS,
+    _features,
+    _model,
     test_bare_model_trains_with_a_keras_loss_on_its_outputs,
     test_compile_with_keras_loss_uses_logits,
     test_keras_save_load_round_trip_in_safe_mode,
@@ -19,23 +21,9 @@ from tests.backends.test_training import (  # noqa: F401  (pytest collects them 
     test_save_pretrained_round_trip_keeps_predictions,
 )
 
-OURS = {cls.__name__: cls for cls in ALL_MODELS}
-HEADS = [n for n in sorted(OURS) if n != "TFAlbertModel"]
-
-
-def _model(name, **overrides):
-    keras.utils.set_random_seed(0)
-    config = {**SMALL_CONFIGS["released_layout"], "num_labels": num_labels_for(name), **overrides}
-    return OURS[name](AlbertConfig(**config))
-
-
 def _dataset(name, repeats=4):
-    """A learnable task: the same small batch repeated (labels in the features, HF style)."""
-    inputs = make_inputs(name)
-    labels = make_labels(name, inputs, num_labels_for(name))
-    features = {**inputs, **labels}
-    features = {k: np.concatenate([v] * repeats) for k, v in features.items()}
-    return tf.data.Dataset.from_tensor_slices(features).batch(6)
+    """The backend tests' learnable batch as tf.data (labels in the features, HF style)."""
+    return tf.data.Dataset.from_tensor_slices(_features(name, repeats)).batch(6)
 
 
 def _mean_loss(model, ds):
