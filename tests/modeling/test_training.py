@@ -5,13 +5,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.modeling.conftest import make_inputs, make_labels, num_labels_for
+from tests.modeling.conftest import make_inputs, make_labels
 
 # The backend-neutral cases (numpy inputs) run here on TensorFlow too; the tests below are tf.data, XLA
 # and tf.distribute ones.
 from tests.backends.test_training import (  # noqa: F401  (pytest collects them from this module)
     HEADS,
-    OURS,
     _features,
     _model,
     test_bare_model_trains_with_a_keras_loss_on_its_outputs,
