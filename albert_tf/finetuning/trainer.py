@@ -5,7 +5,9 @@ their own longest row (see :mod:`~albert_tf.finetuning.batching`). After every e
 scored with the task's metrics; the best epoch's model (by the task's primary metric) is what
 ``output_dir`` holds: ``config.json`` (with ``id2label``) + ``model.safetensors`` + the tokenizer files,
 readable by ``from_pretrained`` here and in HF, plus ``metrics.json``, ``finetune_settings.json`` and
-TensorBoard logs under ``logs/``.
+TensorBoard logs under ``logs/`` (:mod:`~albert_tf.finetuning.artifacts`). Batched inference and scoring are
+:mod:`~albert_tf.finetuning.prediction`; the per-epoch evaluation and best-model saving during ``fit``,
+:mod:`~albert_tf.finetuning.callbacks`.
 
 The Keras backend (``KERAS_BACKEND``) decides the data path:
 
@@ -30,42 +32,36 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import logging
-import math
 import os
 import time
-import weakref
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
-import numpy as np
-
-from albert_tf.finetuning.batching import LengthBucketedBatches, pad_batch, sequence_length
+from albert_tf.finetuning.artifacts import (
+    EVAL_RESULTS_FILE,
+    LOG_DIR,
+    METRICS_FILE,
+    OUTPUT_ARTIFACTS,
+    SETTINGS_FILE,
+    load_settings,
+    write_json,
+)
+from albert_tf.finetuning.batching import LengthBucketedBatches
+from albert_tf.finetuning.callbacks import _callbacks, _Run
 from albert_tf.finetuning.model_source import load_tokenizer, resolve_model_source
+from albert_tf.finetuning.prediction import _pad_values, _score, predict_rows
 from albert_tf.finetuning.tasks import Settings, get_task
 from albert_tf.finetuning.tasks.classification import is_regression
-from albert_tf.checkpoints.resolve import SAFETENSORS_INDEX_NAME, SAFETENSORS_NAME, TF_H5_NAME
-from albert_tf.modeling.config import CONFIG_NAME, AlbertConfig
-from albert_tf.tokenization.constants import SPECIAL_TOKENS_MAP_FILE, TOKENIZER_CONFIG_FILE, VOCAB_FILE_NAME
-from albert_tf.training.summaries import summary_writer, write_scalars
-from albert_tf.utils.io import atomic_write_text
+from albert_tf.modeling.config import AlbertConfig
+from albert_tf.training.summaries import summary_writer
 from albert_tf.utils.progress import tensorboard_hint
 
 logger = logging.getLogger("albert_tf")
 
-SETTINGS_FILE = "finetune_settings.json"
 # Config fields that decide weight shapes: a pre-trained model keeps them.
 _SHAPE_FIELDS = ("vocab_size", "embedding_size", "hidden_size", "num_hidden_layers", "num_hidden_groups",
                  "num_attention_heads", "intermediate_size", "inner_group_num", "max_position_embeddings",
                  "type_vocab_size")
-METRICS_FILE = "metrics.json"
-EVAL_RESULTS_FILE = "eval_results.json"  # what `albert-tf evaluate` writes beside the model by default
-LOG_DIR = "logs"
-# Everything a fine-tuning run leaves in output_dir (see albert_tf.utils.output_dir): the model directory
-# (config, weights, tokenizer), metrics, settings, evaluation results and TensorBoard logs.
-OUTPUT_ARTIFACTS = (CONFIG_NAME, SAFETENSORS_NAME, SAFETENSORS_INDEX_NAME, "model-*-of-*.safetensors", TF_H5_NAME,
-                    VOCAB_FILE_NAME, TOKENIZER_CONFIG_FILE, SPECIAL_TOKENS_MAP_FILE, METRICS_FILE, SETTINGS_FILE,
-                    EVAL_RESULTS_FILE, LOG_DIR)
 # The strategies that mean one device, the only kind off the TensorFlow backend.
 SINGLE_DEVICE_STRATEGIES = ("default", "one_device")
 # On JAX, training batch lengths are rounded up to a multiple of this (one compiled step per shape).
@@ -88,28 +84,6 @@ def keras_policy(mixed_precision: str | None) -> str:
     return PRECISIONS[key]
 
 
-def _json_default(value):
-    if isinstance(value, (np.floating, np.integer)):
-        return value.item()
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
-
-
-def write_json(path: str, value: Any) -> None:
-    """Atomic, indented JSON."""
-    atomic_write_text(path, json.dumps(value, indent=2, sort_keys=False, default=_json_default) + "\n")
-
-
-def _scalars(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
-    """The numeric entries of a (nested) metrics dict, flattened with '/' for TensorBoard."""
-    out = {}
-    for key, value in metrics.items():
-        if isinstance(value, Mapping):
-            out.update(_scalars(value, f"{prefix}{key}/"))
-        elif isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool):
-            out[prefix + key] = float(value)
-    return out
-
-
 def _check_single_device_flags(strategy: str, tpu: str | None) -> None:
     """Off the TensorFlow backend there is no tf.distribute: fine-tuning runs on one device."""
     import keras
@@ -121,198 +95,6 @@ def _check_single_device_flags(strategy: str, tpu: str | None) -> None:
     if tpu:
         raise ValueError(f"--tpu={tpu} needs KERAS_BACKEND=tensorflow (TPUStrategy); on {backend} finetune runs "
                          "on one device")
-
-
-def _pad_values(task, tokenizer) -> dict[str, int]:
-    return {"input_ids": tokenizer.pad_token_id, **task.label_pad_values}
-
-
-# ---------------------------------------------------------------------------------------------------
-# prediction
-
-
-_PREDICT_STEPS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def _predict_step(model, output_keys: tuple[str, ...], example: Mapping[str, np.ndarray]):
-    """One traced inference function per model and feature layout; every dimension is left unknown so
-    batches of any size and length reuse it. On the JAX and torch backends: the model itself, called on
-    the numpy batch (no TensorFlow there)."""
-    import keras
-
-    backend = keras.backend.backend()
-    if backend != "tensorflow":
-        if backend == "torch":
-            import torch
-
-            no_grad = torch.no_grad  # no autograd graph for evaluation batches
-        else:
-            no_grad = contextlib.nullcontext  # JAX computes no gradients unless asked
-
-        def call(batch):
-            with no_grad():
-                out = model(batch, training=False)
-                return {k: keras.ops.convert_to_numpy(out[k]) for k in output_keys + ("loss",) if k in out}
-
-        return call
-
-    import tensorflow as tf
-
-    signature = {k: tf.TensorSpec([None] * v.ndim, tf.as_dtype(v.dtype)) for k, v in example.items()}
-    key = (output_keys, tuple(sorted((k, v.ndim, str(v.dtype)) for k, v in example.items())))
-    cache = _PREDICT_STEPS.setdefault(model, {})
-    if key not in cache:
-        @tf.function(input_signature=[signature])
-        def step(batch):
-            out = model(batch, training=False)
-            return {k: out[k] for k in output_keys + ("loss",) if k in out}
-
-        cache[key] = step
-    return cache[key]
-
-
-def predict_rows(model, rows: Sequence[Mapping], pad_values: Mapping[str, int], output_keys: Sequence[str], *,
-                 batch_size: int = 32, progress: bool = False) -> tuple[dict[str, list[np.ndarray]], float | None]:
-    """Runs ``model`` over ``rows`` (length-sorted batches, original order restored).
-
-    Returns each output in ``output_keys`` as a list with one array per row, cut to the row's own
-    length along the sequence axis, and the mean loss when the rows carry labels (per-example losses
-    averaged over examples; token classification's per-batch means weighted by batch size).
-    """
-    import keras
-
-    step = _predict_step(model, tuple(output_keys), pad_batch(rows[:2], pad_values))
-    order = sorted(range(len(rows)), key=lambda i: sequence_length(rows[i]))
-    results: dict[str, list] = {k: [None] * len(rows) for k in output_keys}
-    loss_sum, loss_count = 0.0, 0
-    bar = keras.utils.Progbar(len(rows), unit_name="example") if progress else None
-    for start in range(0, len(order), batch_size):
-        indices = order[start:start + batch_size]
-        batch = pad_batch([rows[i] for i in indices], pad_values)
-        out = step(batch)
-        if "loss" in out:
-            loss = np.asarray(out["loss"], dtype=np.float64)
-            weight = len(indices) if loss.shape == (1,) else 1
-            loss_sum += float(loss.sum()) * weight
-            loss_count += len(indices)
-        for key in output_keys:
-            values = np.asarray(out[key], dtype=np.float32)
-            for k, i in enumerate(indices):
-                value = values[k]
-                ids = rows[i]["input_ids"]
-                # Sequence outputs (token logits, start/end logits) drop the batch padding; class,
-                # regression and choice logits have no sequence axis.
-                if not (ids and isinstance(ids[0], list)) and value.ndim >= 1 and value.shape[0] == batch["input_ids"].shape[1]:
-                    value = value[: len(ids)]
-                results[key][i] = value
-        if bar is not None:
-            bar.add(len(indices))
-    return results, (loss_sum / loss_count if loss_count else None)
-
-
-def _score(task, model, examples, encoded, settings, tokenizer, batch_size, progress=False) -> tuple[dict, Any]:
-    outputs, loss = predict_rows(model, encoded.rows, _pad_values(task, tokenizer), task.output_keys,
-                                 batch_size=batch_size, progress=progress)
-    metrics, predictions = task.decode(examples, encoded, outputs, settings, model.config)
-    if loss is not None:
-        metrics["eval_loss"] = loss
-    return metrics, predictions
-
-
-# ---------------------------------------------------------------------------------------------------
-# fine-tuning
-
-
-def _callbacks(run: "_Run", train_writer, log_every: int) -> list:
-    import keras
-
-    class EvalAndLog(keras.callbacks.Callback):
-        """Training loss and learning rate every ``log_every`` steps; eval, best-model saving per epoch."""
-
-        def __init__(self):
-            super().__init__()
-            self.step = 0
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.step += 1
-            if train_writer is not None and self.step % log_every == 0 and logs and "loss" in logs:
-                if hasattr(self.model, "jax_state_sync"):
-                    # JAX's fit keeps the step's state outside the variables until the epoch ends; the
-                    # learning rate below reads the optimizer's step count.
-                    self.model.jax_state_sync()
-                optimizer = self.model.optimizer
-                rate = optimizer.learning_rate
-                write_scalars(train_writer, self.step, {"loss": float(logs["loss"]), "learning_rate": float(rate)})
-
-        def on_epoch_end(self, epoch, logs=None):
-            write_scalars(train_writer, self.step, {"epoch_loss": float((logs or {}).get("loss", float("nan")))})
-            run.end_of_epoch(epoch + 1, dict(logs or {}))
-
-    if not run.verbose:
-        return [EvalAndLog()]
-    # Keras appends its own progress bar after the given callbacks, so the epoch's evaluation line would be
-    # printed before the bar ends its line ("loss: 0.6927epoch 1: eval ..."); given first, the bar
-    # finishes the epoch before the evaluation reports.
-    return [keras.callbacks.ProgbarLogger(), EvalAndLog()]
-
-
-@dataclasses.dataclass
-class _Run:
-    task: Any
-    model: Any
-    tokenizer: Any
-    settings: Settings
-    output_dir: str
-    eval_examples: list | None
-    eval_encoded: Any
-    eval_batch_size: int
-    metric: str
-    greater_is_better: bool
-    chief: bool
-    verbose: bool
-    writer: Any = None
-    history: list = dataclasses.field(default_factory=list)
-    best: dict | None = None
-
-    def is_better(self, value) -> bool:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return False
-        if self.best is None or self.best["value"] is None:
-            return True
-        return value > self.best["value"] if self.greater_is_better else value < self.best["value"]
-
-    def evaluate(self) -> dict:
-        metrics, _ = _score(self.task, self.model, self.eval_examples, self.eval_encoded, self.settings,
-                            self.tokenizer, self.eval_batch_size)
-        return metrics
-
-    def log(self, step: int, metrics: Mapping) -> None:
-        write_scalars(self.writer, step, _scalars(metrics))
-
-    def end_of_epoch(self, epoch: int, logs: dict) -> None:
-        entry = {"epoch": epoch, "train_loss": float(logs["loss"]) if "loss" in logs else None}
-        if self.eval_examples is not None:
-            metrics = self.evaluate()
-            entry["eval"] = metrics
-            self.log(epoch, metrics)
-            value = metrics.get(self.metric)
-            improved = self.is_better(value)
-            if improved:
-                self.best = {"epoch": epoch, "value": value, "metrics": metrics}
-                self.save()
-            if self.verbose:
-                shown = ", ".join(f"{k}={v:.4f}" for k, v in _scalars(metrics).items()
-                                  if "/" not in k and not k.startswith("num_"))
-                print(f"epoch {epoch}: eval {shown}{'  (best so far, saved)' if improved else ''}", flush=True)
-        self.history.append(entry)
-
-    def save(self) -> None:
-        if not self.chief:
-            return
-        self.model.save_pretrained(self.output_dir)
-        self.tokenizer.save_pretrained(self.output_dir)
-        write_json(os.path.join(self.output_dir, SETTINGS_FILE),
-                   {"task": self.task.name, **dataclasses.asdict(self.settings)})
 
 
 def finetune(
@@ -564,15 +346,6 @@ def finetune(
 # evaluation
 
 
-def load_settings(model_dir: str) -> dict:
-    """The ``finetune_settings.json`` a fine-tuned model directory carries ({} when absent)."""
-    path = os.path.join(model_dir, SETTINGS_FILE)
-    if not os.path.isfile(path):
-        return {}
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
-
-
 def evaluate(
     task: str,
     model_dir: str,
@@ -637,3 +410,8 @@ def evaluate(
         else:
             write_json(predictions_file, [{"line": e.line, "prediction": p} for e, p in zip(examples, predictions)])
     return metrics
+
+# The names this module has always offered; the output-file constants, `load_settings` and `predict_rows` now
+# live in albert_tf.finetuning.artifacts and albert_tf.finetuning.prediction (commands import them from here).
+__all__ = ["EVAL_RESULTS_FILE", "OUTPUT_ARTIFACTS", "SETTINGS_FILE", "evaluate", "finetune", "keras_policy",
+           "load_settings", "predict_rows", "write_json"]
