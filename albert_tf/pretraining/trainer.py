@@ -4,7 +4,7 @@ Keras 3's ``model.fit`` fails under MultiWorkerMirroredStrategy (keras-team/kera
 runs its own step: ``strategy.run`` inside a ``tf.function`` over ``distribute_datasets_from_function``,
 with a Keras 3 ``TFAlbertForPreTraining`` and a Keras optimizer. TensorFlow does all the distribution.
 
-The step, per replica:
+The step (:mod:`~albert_tf.pretraining.step`), per replica:
 
 1. the masked-LM weight total is all-reduced first, so each replica's MLM loss is
    ``sum(w * CE) / global_sum(w)`` and its SOP loss ``sum(CE) / global_batch_size``: the replica losses
@@ -26,7 +26,8 @@ Outputs in ``model_dir``: ``checkpoints/`` (TF checkpoints), ``train/`` and ``ev
 ``metrics.jsonl`` (one JSON object per log step and per event), ``run_config.json``, and at the end
 ``export_dir`` (default ``model_dir/pretrained``): ``config.json`` + ``model.safetensors`` for
 ``TFAlbertForPreTraining.from_pretrained`` / ``TFAlbertModel.from_pretrained``, plus the tokenizer files
-when a tokenizer was given.
+when a tokenizer was given (:mod:`~albert_tf.pretraining.run_dir`). Held-out evaluation is
+:mod:`~albert_tf.pretraining.evaluation`.
 
 Example:
     >>> result = pretrain("albert-base-v2", "/data/wiki-*.tfrecord", "/tmp/run",      # doctest: +SKIP
@@ -43,8 +44,6 @@ import dataclasses
 import json
 import logging
 import os
-import shutil
-import tempfile
 import time
 from typing import Any, Mapping, Sequence
 
@@ -54,30 +53,38 @@ import tensorflow as tf
 
 from albert_tf.modeling import AlbertConfig, TFAlbertForPreTraining
 from albert_tf.pretraining import input as pretraining_input
+from albert_tf.pretraining.evaluation import (
+    _num_input_pipelines,
+    evaluate_pretrained,
+    evaluate_pretraining,
+    majority_baselines,
+    metrics_from_sums,
+)
+from albert_tf.pretraining.run_dir import (
+    CHECKPOINT_SUBDIR,
+    DEFAULT_EXPORT_SUBDIR,
+    EVAL_LOG_SUBDIR,
+    METRICS_NAME,
+    RUN_CONFIG_NAME,
+    RUN_OUTPUTS,
+    TRAIN_LOG_SUBDIR,
+    WORKER_TMP,
+    _MetricsLog,
+    _remove_tree,
+    _write_text,
+    export_pretrained,
+    prepare_model_dir,
+)
+from albert_tf.pretraining.step import _SUM_KEYS, PretrainingStep, pretraining_logits, pretraining_sums
 from albert_tf.training import optimization
 from albert_tf.training import strategy as strategy_lib
 from albert_tf.training.config_overrides import parse_config_overrides
 from albert_tf.training.summaries import summary_writer, write_scalars
-from albert_tf.utils.io import atomic_write_text
-from albert_tf.utils.output_dir import OVERWRITE_FLAG, earlier_outputs, remove_outputs
 from albert_tf.utils.progress import tensorboard_hint
 
 logger = logging.getLogger("albert_tf")
 
 MIXED_PRECISION = ("none", "float16", "bfloat16")
-RUN_CONFIG_NAME = "run_config.json"
-METRICS_NAME = "metrics.jsonl"
-CHECKPOINT_SUBDIR = "checkpoints"
-TRAIN_LOG_SUBDIR, EVAL_LOG_SUBDIR = "train", "eval"
-DEFAULT_EXPORT_SUBDIR = "pretrained"
-WORKER_TMP = ".worker_tmp"  # non-chief workers' throwaway checkpoints
-# What a run leaves in model_dir: removed by overwrite_output_dir, and the sign of an earlier run.
-RUN_OUTPUTS = (CHECKPOINT_SUBDIR, TRAIN_LOG_SUBDIR, EVAL_LOG_SUBDIR, METRICS_NAME, RUN_CONFIG_NAME,
-               DEFAULT_EXPORT_SUBDIR, WORKER_TMP)
-# Settings that define the data stream; a resumed run must use the same ones to continue it exactly.
-_STREAM_SETTINGS = ("train_files", "global_batch_size", "seed", "dynamic_masking", "shuffle_buffer_size",
-                    "num_input_pipelines", "max_seq_length", "max_predictions_per_seq")
-_SUM_KEYS = ("mlm_loss_sum", "mlm_weight", "mlm_correct", "sop_loss_sum", "sop_correct", "examples")
 
 
 @dataclasses.dataclass
@@ -122,232 +129,6 @@ def _load_tokenizer(tokenizer):
     return AlbertTokenizer.from_pretrained(os.fspath(tokenizer))
 
 
-# --------------------------------------------------------------------------------------------- the step
-def pretraining_logits(model: TFAlbertForPreTraining, features: Mapping[str, tf.Tensor], training: bool):
-    """(MLM logits at the masked positions [B, P, V], SOP logits [B, 2]), both float32.
-
-    Gathering before ``model.predictions`` computes the vocabulary projection for the P predicted
-    positions only, not all S tokens.
-    """
-    out = model.albert(
-        input_ids=features["input_ids"], attention_mask=features["input_mask"],
-        token_type_ids=features["segment_ids"], training=training,
-    )
-    gathered = tf.gather(out["last_hidden_state"], features["masked_lm_positions"], batch_dims=1)
-    mlm_logits = model.predictions(gathered, model.albert.embeddings.word_embeddings.embeddings)
-    sop_logits = model.sop_classifier(out["pooler_output"], training=training)
-    return tf.cast(mlm_logits, tf.float32), tf.cast(sop_logits, tf.float32)
-
-
-def pretraining_sums(features, mlm_logits, sop_logits) -> dict[str, tf.Tensor]:
-    """Per-batch sums the losses and accuracies are made of (float32 scalars)."""
-    weights = tf.cast(features["masked_lm_weights"], tf.float32)
-    labels = features["masked_lm_ids"]
-    mlm_ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=mlm_logits)
-    mlm_hit = tf.cast(tf.equal(tf.argmax(mlm_logits, -1, output_type=labels.dtype), labels), tf.float32)
-    sop_labels = features["sentence_order_label"]
-    sop_ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=sop_labels, logits=sop_logits)
-    sop_hit = tf.cast(tf.equal(tf.argmax(sop_logits, -1, output_type=sop_labels.dtype), sop_labels), tf.float32)
-    return {
-        "mlm_loss_sum": tf.reduce_sum(mlm_ce * weights),
-        "mlm_weight": tf.reduce_sum(weights),
-        "mlm_correct": tf.reduce_sum(mlm_hit * weights),
-        "sop_loss_sum": tf.reduce_sum(sop_ce),
-        "sop_correct": tf.reduce_sum(sop_hit),
-        "examples": tf.cast(tf.shape(sop_labels)[0], tf.float32),
-    }
-
-
-def metrics_from_sums(sums: Mapping[str, float]) -> dict[str, float]:
-    """Loss = MLM mean + SOP mean, and the accuracies, from accumulated sums."""
-    weight = max(float(sums["mlm_weight"]), 1e-9)
-    examples = max(float(sums["examples"]), 1e-9)
-    mlm_loss = float(sums["mlm_loss_sum"]) / weight
-    sop_loss = float(sums["sop_loss_sum"]) / examples
-    return {
-        "loss": mlm_loss + sop_loss,
-        "mlm_loss": mlm_loss,
-        "mlm_accuracy": float(sums["mlm_correct"]) / weight,
-        "sop_loss": sop_loss,
-        "sop_accuracy": float(sums["sop_correct"]) / examples,
-    }
-
-
-class PretrainingStep:
-    """The distributed train and eval functions for one model, optimizer and strategy.
-
-    ``train(iterator, num_steps)`` runs ``num_steps`` steps in one ``tf.function`` call (steps per
-    execution) and returns the summed statistics; ``evaluate(iterator, num_steps)`` likewise without
-    updates (``optimizer`` and ``global_step`` may then be None).
-    """
-
-    def __init__(self, model, optimizer, strategy: tf.distribute.Strategy, global_batch_size: int,
-                 global_step: tf.Variable | None, jit_compile: bool = False):
-        self.model = model
-        self.optimizer = optimizer
-        self.strategy = strategy
-        self.global_batch_size = global_batch_size
-        self.global_step = global_step
-        self.loss_scaled = isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
-        compute = tf.function(self._compute, jit_compile=True) if jit_compile else self._compute
-        self._compiled_compute = compute
-        self.train = tf.function(self._train_loop)
-        self.evaluate = tf.function(self._eval_loop)
-
-    def _compute(self, features, mlm_scale):
-        variables = self.model.trainable_variables
-        with tf.GradientTape() as tape:
-            mlm_logits, sop_logits = pretraining_logits(self.model, features, training=True)
-            sums = pretraining_sums(features, mlm_logits, sop_logits)
-            # This replica's share of the global loss (MLM mean + SOP mean over the global batch).
-            loss = sums["mlm_loss_sum"] * mlm_scale + sums["sop_loss_sum"] / float(self.global_batch_size)
-            scaled = self.optimizer.scale_loss(loss) if self.loss_scaled else loss
-        grads = tape.gradient(scaled, variables)
-        # Embedding gradients arrive as IndexedSlices; dense tensors all-reduce and clip uniformly.
-        grads = [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in grads]
-        return grads, sums
-
-    def _replica_train_step(self, features):
-        context = tf.distribute.get_replica_context()
-        global_weight = context.all_reduce(tf.distribute.ReduceOp.SUM,
-                                           tf.reduce_sum(tf.cast(features["masked_lm_weights"], tf.float32)))
-        mlm_scale = 1.0 / tf.maximum(global_weight, 1.0)
-        grads, sums = self._compiled_compute(features, mlm_scale)
-        grads = context.all_reduce(tf.distribute.ReduceOp.SUM, grads)
-        self.optimizer.apply(grads, self.model.trainable_variables)
-        return sums
-
-    def _replica_eval_step(self, features):
-        mlm_logits, sop_logits = pretraining_logits(self.model, features, training=False)
-        return pretraining_sums(features, mlm_logits, sop_logits)
-
-    def _reduce(self, per_replica):
-        return {k: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None) for k, v in per_replica.items()}
-
-    def _train_loop(self, iterator, num_steps):
-        totals = {k: tf.constant(0.0) for k in _SUM_KEYS}
-        for _ in tf.range(num_steps):
-            sums = self._reduce(self.strategy.run(self._replica_train_step, args=(next(iterator),)))
-            totals = {k: totals[k] + sums[k] for k in _SUM_KEYS}
-            self.global_step.assign_add(1)
-        return totals
-
-    def _eval_loop(self, iterator, num_steps):
-        totals = {k: tf.constant(0.0) for k in _SUM_KEYS}
-        for _ in tf.range(num_steps):
-            sums = self._reduce(self.strategy.run(self._replica_eval_step, args=(next(iterator),)))
-            totals = {k: totals[k] + sums[k] for k in _SUM_KEYS}
-        return totals
-
-
-# --------------------------------------------------------------------------------------------- helpers
-def _is_remote(path: str) -> bool:
-    """gs://, s3://, ram://...: written through tf.io.gfile, whose objects appear whole when closed."""
-    return "://" in path
-
-
-def _remove_tree(path: str) -> None:
-    if tf.io.gfile.exists(path):
-        tf.io.gfile.rmtree(path)
-
-
-def _write_text(path: str, text: str) -> None:
-    """Atomic replace: locally via rename; remotely by writing a sibling and renaming it over ``path``."""
-    if not _is_remote(path):
-        atomic_write_text(path, text)
-        return
-    staging = f"{path}.tmp-{os.getpid()}"
-    if tf.io.gfile.exists(staging):
-        tf.io.gfile.remove(staging)
-    with tf.io.gfile.GFile(staging, "w") as f:
-        f.write(text)
-    tf.io.gfile.rename(staging, path, overwrite=True)
-
-
-class _MetricsLog:
-    """JSON lines in model_dir/metrics.jsonl (chief only), one per log step and per event.
-
-    Local files are appended and fsync'ed line by line; remote ones (no append on object stores) are
-    rewritten whole, which an object store makes visible atomically.
-    """
-
-    def __init__(self, path: str | None):
-        self.path = path
-        self._text = None
-        if path is not None and _is_remote(path):
-            self._text = tf.io.gfile.GFile(path).read() if tf.io.gfile.exists(path) else ""
-
-    def write(self, **row) -> None:
-        if self.path is None:
-            return
-        row.setdefault("time", time.time())
-        line = json.dumps(row, sort_keys=True) + "\n"
-        if self._text is not None:
-            self._text += line
-            _write_text(self.path, self._text)
-            return
-        with open(self.path, "a", encoding="utf-8") as f:
-            f.write(line)
-            f.flush()
-            os.fsync(f.fileno())
-
-
-def _run_config_changes(previous: Mapping[str, Any], settings: Mapping[str, Any]) -> list[str]:
-    """``"field: old -> new"`` for each data-stream setting and model config field that differs."""
-    current = json.loads(json.dumps(settings, default=str))  # compare as run_config.json stores it
-    changes = [f"{k}: {previous[k]!r} -> {current.get(k)!r}" for k in _STREAM_SETTINGS
-               if k in previous and previous[k] != current.get(k)]
-    old_model, new_model = previous.get("model_config") or {}, current.get("model_config") or {}
-    changes += [f"model_config.{k}: {old_model.get(k)!r} -> {new_model.get(k)!r}"
-                for k in sorted(set(old_model) | set(new_model)) if old_model.get(k) != new_model.get(k)]
-    return changes
-
-
-def prepare_model_dir(model_dir: str, settings: Mapping[str, Any], overwrite: bool, chief: bool) -> None:
-    """Resume the same run, refuse another one, or (``overwrite``) remove the earlier run's outputs.
-
-    A directory is the same run when its ``run_config.json`` records the same data stream and model
-    config: restoring another shape would fail inside TensorFlow, and other data settings would silently
-    continue a different stream, so the changed fields are named instead.
-    """
-    found = earlier_outputs(model_dir, RUN_OUTPUTS)
-    if overwrite:
-        if chief:
-            remove_outputs(model_dir, found)
-        return
-    run_config_path = os.path.join(model_dir, RUN_CONFIG_NAME)
-    if RUN_CONFIG_NAME in found:
-        changes = _run_config_changes(json.loads(tf.io.gfile.GFile(run_config_path).read()), settings)
-        if changes:
-            raise ValueError(
-                f"{run_config_path} records a different run ({'; '.join(changes)}). Resuming with them changed "
-                f"would not continue it: pass the original values, choose a new model_dir, or pass "
-                f"{OVERWRITE_FLAG} to start over")
-    elif chief and [name for name in found if name != WORKER_TMP]:
-        raise FileExistsError(f"model_dir {model_dir} holds {', '.join(found)} but no {RUN_CONFIG_NAME} (not a "
-                              f"resumable albert-tf pretraining run); choose a new model_dir or pass {OVERWRITE_FLAG}")
-
-
-def export_pretrained(model, export_dir: str, tokenizer=None) -> str:
-    """``model.save_pretrained`` (+ the tokenizer files) into a local or remote (gs://...) directory."""
-    if not _is_remote(export_dir):
-        model.save_pretrained(export_dir)
-        if tokenizer is not None:
-            tokenizer.save_pretrained(export_dir)
-        return export_dir
-    staging = tempfile.mkdtemp(prefix="albert_tf_export_")
-    try:
-        model.save_pretrained(staging)
-        if tokenizer is not None:
-            tokenizer.save_pretrained(staging)
-        tf.io.gfile.makedirs(export_dir)
-        for name in sorted(os.listdir(staging)):
-            tf.io.gfile.copy(os.path.join(staging, name), export_dir.rstrip("/") + "/" + name, overwrite=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return export_dir
-
-
 def _copy_weights(source, target) -> None:
     if len(source.weights) != len(target.weights):
         raise ValueError("init_checkpoint model and training model have different variables")
@@ -356,102 +137,6 @@ def _copy_weights(source, target) -> None:
             raise ValueError(f"init_checkpoint weight {src.path} has shape {tuple(src.shape)}, the model needs "
                              f"{tuple(dst.shape)}")
         dst.assign(src.numpy())
-
-
-def majority_baselines(file_patterns, max_records: int | None = None) -> dict[str, float]:
-    """Accuracy of the best constant guesses on these records: always the most frequent masked token
-    (the unigram baseline), and always the more frequent SOP label (chance)."""
-    files = pretraining_input.resolve_files(file_patterns)
-    token_counts: dict[int, int] = {}
-    sop = [0, 0]
-    dataset = tf.data.TFRecordDataset(files)
-    if max_records:
-        dataset = dataset.take(max_records)
-    seq, preds = pretraining_input.record_shapes(files)
-    spec = pretraining_input._feature_spec(seq, preds, with_boundary=False)
-    for batch in dataset.batch(1024).map(lambda s: pretraining_input._parse_batch(s, spec)).as_numpy_iterator():
-        ids = batch["masked_lm_ids"][batch["masked_lm_weights"] > 0]
-        values, counts = np.unique(ids, return_counts=True)
-        for v, c in zip(values.tolist(), counts.tolist()):
-            token_counts[v] = token_counts.get(v, 0) + c
-        labels = batch["sentence_order_label"]
-        sop[1] += int(labels.sum())
-        sop[0] += int(labels.size - labels.sum())
-    total = max(1, sum(token_counts.values()))
-    return {"unigram_mlm_accuracy": max(token_counts.values(), default=0) / total,
-            "majority_sop_accuracy": max(sop) / max(1, sum(sop))}
-
-
-def _make_eval_dataset_fn(files, global_batch_size, seq, preds):
-    def dataset_fn(context: tf.distribute.InputContext):
-        return pretraining_input.pretraining_dataset(
-            files, context.get_per_replica_batch_size(global_batch_size), input_context=context, is_training=False,
-            max_seq_length=seq, max_predictions_per_seq=preds)
-    return dataset_fn
-
-
-def count_records(files: Sequence[str]) -> int:
-    return int(sum(1 for _ in tf.data.TFRecordDataset(list(files))))
-
-
-def _num_input_pipelines(strategy: tf.distribute.Strategy) -> int:
-    """Input pipelines the strategy creates (one per worker host), asked from the strategy itself."""
-    seen: list[int] = []
-
-    def probe(context: tf.distribute.InputContext):
-        seen.append(context.num_input_pipelines)
-        return tf.data.Dataset.range(1)
-
-    strategy.distribute_datasets_from_function(probe)
-    return seen[0]
-
-
-def _records_per_pipeline(files: Sequence[str], num_pipelines: int) -> list[int]:
-    """How many records each pipeline of :func:`pretraining_dataset` sees in one ordered pass."""
-    if num_pipelines == 1:
-        return [count_records(files)]
-    if len(files) >= num_pipelines:
-        return [count_records(files[i::num_pipelines]) for i in range(num_pipelines)]
-    total = count_records(files)
-    return [len(range(i, total, num_pipelines)) for i in range(num_pipelines)]
-
-
-def evaluate_pretraining(step_fn: PretrainingStep, files, global_batch_size: int,
-                         max_steps: int | None = None) -> dict:
-    """Held-out MLM/SOP loss and accuracy over ``files`` (one ordered pass, full global batches only)."""
-    strategy = step_fn.strategy
-    files = pretraining_input.resolve_files(files)
-    seq, preds = pretraining_input.record_shapes(files)
-    num_pipelines = _num_input_pipelines(strategy)
-    per_pipeline = pretraining_input.examples_per_pipeline(global_batch_size, num_pipelines)
-    # Each pipeline reads its own shard; the pass ends when the smallest shard runs out of full batches.
-    steps = min(count // per_pipeline for count in _records_per_pipeline(files, num_pipelines))
-    if max_steps:
-        steps = min(steps, max_steps)
-    if steps < 1:
-        raise ValueError(f"the evaluation records hold less than one global batch ({global_batch_size}) "
-                         f"per input pipeline ({num_pipelines})")
-    dataset = strategy.distribute_datasets_from_function(
-        _make_eval_dataset_fn(files, global_batch_size, seq, preds))
-    totals = step_fn.evaluate(iter(dataset), tf.constant(steps))
-    metrics = metrics_from_sums({k: float(v) for k, v in totals.items()})
-    metrics["examples"] = float(totals["examples"])
-    return metrics
-
-
-def evaluate_pretrained(model_or_dir, eval_files, batch_size: int = 32, max_steps: int | None = None) -> dict:
-    """MLM/SOP loss and accuracy of a pretrained model on records, with the constant-guess baselines.
-
-    Example:
-        >>> evaluate_pretrained("/tmp/run/pretrained", "/tmp/heldout-*.tfrecord")   # doctest: +SKIP
-        {'loss': 5.93, 'mlm_accuracy': 0.16, 'sop_accuracy': 0.61, 'unigram_mlm_accuracy': 0.06, ...}
-    """
-    model = model_or_dir if isinstance(model_or_dir, TFAlbertForPreTraining) else \
-        TFAlbertForPreTraining.from_pretrained(os.fspath(model_or_dir))
-    step_fn = PretrainingStep(model, None, tf.distribute.get_strategy(), batch_size, None)
-    metrics = evaluate_pretraining(step_fn, eval_files, batch_size, max_steps)
-    metrics.update(majority_baselines(eval_files))
-    return metrics
 
 
 # --------------------------------------------------------------------------------------------- pretrain
@@ -685,3 +370,9 @@ def pretrain(
 
 def _next_multiple(step: int, every: int) -> int:
     return (step // every + 1) * every
+
+# The names this module has always offered; the step, the evaluation and the run directory helpers now live
+# in albert_tf.pretraining.step, .evaluation and .run_dir (tests and user code import some of them from here).
+__all__ = ["MIXED_PRECISION", "RUN_OUTPUTS", "PretrainResult", "PretrainingStep", "evaluate_pretrained",
+           "evaluate_pretraining", "export_pretrained", "majority_baselines", "metrics_from_sums",
+           "prepare_model_dir", "pretrain", "pretraining_logits", "pretraining_sums", "resolve_model_config"]

@@ -111,7 +111,7 @@ def create_optimizer(
         optimizer: "lamb" (keras.optimizers.Lamb, the paper's choice) or "adamw" (keras.optimizers.AdamW).
         loss_scale: wrap in ``keras.optimizers.LossScaleOptimizer`` (float16 mixed precision).
         all_reduce_in_step: the caller's training step sums gradients over replicas before ``apply``
-            (what :mod:`albert_tf.pretraining.trainer` does); set False to let Keras sum them.
+            (what :mod:`albert_tf.pretraining.step` does); set False to let Keras sum them.
 
     Example:
         >>> from albert_tf import AlbertConfig, TFAlbertForPreTraining
