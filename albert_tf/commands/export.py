@@ -22,7 +22,15 @@ flags.DEFINE_bool("text_pair", False, "sequence_classification: the model was tr
 flags.DEFINE_bool("ids_only", False, "Export token-id signatures only (no tokenizer ops): stock saved_model_cli "
                   "and any TensorFlow build can run it.")
 flags.DEFINE_integer("top_k", 5, "masked_lm / pretraining: predictions per [MASK].", lower_bound=1)
-flags.DEFINE_integer("max_answer_length", 15, "question_answering: longest answer in tokens.", lower_bound=1)
+flags.DEFINE_integer("max_seq_len", None, "question_answering: tokens per context window (question and special "
+                     "tokens included); default min(384, max_length).", lower_bound=4)
+flags.DEFINE_integer("doc_stride", None, "question_answering: context tokens shared by consecutive windows; "
+                     "default min(max_seq_len // 2, 128).", lower_bound=0)
+flags.DEFINE_integer("max_question_len", 64, "question_answering: question tokens kept.", lower_bound=1)
+flags.DEFINE_integer("max_answer_len", 15, "question_answering: longest answer in tokens.", lower_bound=1)
+flags.DEFINE_integer("max_answer_length", None, "Former name of --max_answer_len.", lower_bound=1)
+flags.DEFINE_bool("handle_impossible_answer", False, "question_answering: answer '' when the [CLS] (null) score "
+                  "beats every span, as HF's pipeline option.")
 flags.DEFINE_integer("num_chunks", 8, "Length-sorted sub-batches per request.", lower_bound=1)
 flags.DEFINE_integer("pad_to_multiple_of", 1, "Sub-batch padding multiple.", lower_bound=1)
 flags.DEFINE_bool("check_ops", True, "Fail unless every op is TensorFlow core or tensorflow-text.")
@@ -46,7 +54,9 @@ def main(argv):
     path = export_saved_model(
         model, tokenizer, FLAGS.export_dir, task=FLAGS.task, version=FLAGS.version, max_length=FLAGS.max_length,
         text_pair=FLAGS.text_pair, ids_only=FLAGS.ids_only, top_k=FLAGS.top_k,
-        max_answer_length=FLAGS.max_answer_length, num_chunks=FLAGS.num_chunks,
+        max_seq_len=FLAGS.max_seq_len, doc_stride=FLAGS.doc_stride, max_question_len=FLAGS.max_question_len,
+        max_answer_len=FLAGS.max_answer_len, max_answer_length=FLAGS.max_answer_length,
+        handle_impossible_answer=FLAGS.handle_impossible_answer, num_chunks=FLAGS.num_chunks,
         pad_to_multiple_of=FLAGS.pad_to_multiple_of, check_ops=FLAGS.check_ops, progress=FLAGS.progress_bar,
     )
     print(path)

@@ -34,7 +34,12 @@ def export_saved_model(
     text_pair: bool = False,
     ids_only: bool = False,
     top_k: int = 5,
-    max_answer_length: int = 15,
+    max_seq_len: int | None = None,
+    doc_stride: int | None = None,
+    max_question_len: int = 64,
+    max_answer_len: int = 15,
+    handle_impossible_answer: bool = False,
+    max_answer_length: int | None = None,
     num_chunks: int = 8,
     pad_to_multiple_of: int = 1,
     check_ops: bool = True,
@@ -56,8 +61,9 @@ def export_saved_model(
         export_dir: ``BASE/NAME``; ``NAME`` is the model name in the warmup requests.
         task: the head to export; inferred from the model class when None.
         version: integer version; the next free one when None. An existing version is never overwritten.
-        max_length, text_pair, ids_only, top_k, max_answer_length, num_chunks, pad_to_multiple_of:
-            see :class:`~albert_tf.export.module.ExportOptions`.
+        max_length, text_pair, ids_only, top_k, max_seq_len, doc_stride, max_question_len, max_answer_len,
+        handle_impossible_answer, max_answer_length (max_answer_len's former name), num_chunks,
+        pad_to_multiple_of: see :class:`~albert_tf.export.module.ExportOptions`.
         check_ops: fail unless every op is TensorFlow core or tensorflow-text (what stock
             ``tensorflow_model_server`` can load).
         verify_warmup: replay the warmup records before publishing (a failing record would fail the
@@ -81,6 +87,8 @@ def export_saved_model(
         raise FileExistsError(f"{os.path.join(os.fspath(export_dir), str(version))} already exists; versions are "
                               "immutable: pick another version")
     options = ExportOptions(task=task, max_length=max_length, text_pair=text_pair, ids_only=ids_only, top_k=top_k,
+                            max_seq_len=max_seq_len, doc_stride=doc_stride, max_question_len=max_question_len,
+                            max_answer_len=max_answer_len, handle_impossible_answer=handle_impossible_answer,
                             max_answer_length=max_answer_length, num_chunks=num_chunks,
                             pad_to_multiple_of=pad_to_multiple_of).for_model(model.config)
     stages = ["tracing", "warmup check", "saving", "op check"][: 4 if check_ops else 3]

@@ -15,11 +15,11 @@ Example:
 
 from __future__ import annotations
 
-import dataclasses
-
 import tensorflow as tf
 
 from albert_tf.export import graph_ops, signatures
+from albert_tf.export.options import ExportOptions
+from albert_tf.tasks import question_answering
 from albert_tf.export.signatures import CLASSIFY, PREDICT_IDS, REGRESS, SERVING_DEFAULT
 
 _IDS_KEYS = ("input_ids", "attention_mask", "token_type_ids")
@@ -31,57 +31,6 @@ class _FunctionCache:
 
     def __init__(self):
         self.functions = {}
-
-
-@dataclasses.dataclass(frozen=True)
-class ExportOptions:
-    """What to export and how.
-
-    Args:
-        task: one of :data:`albert_tf.export.signatures.TASKS`.
-        max_length: truncation length of the in-graph tokenizer (special tokens included); None: the
-            model's ``max_position_embeddings`` (see :meth:`for_model`).
-        text_pair: the sequence classifier takes (text, text_pair).
-        ids_only: no tokenizer ops: ``serving_default`` takes token ids (stock ``saved_model_cli run``
-            and any TensorFlow build can run it).
-        top_k: predictions per [MASK] (masked_lm, pretraining).
-        max_answer_length: longest answer span in tokens (question_answering), HF's default 15.
-        num_chunks: sub-batches per request; rows are sorted by length first.
-        pad_to_multiple_of: each sub-batch is padded to its longest row rounded up to this. 1 by default:
-            serving graphs run without XLA, so new shapes cost no compilation, while padding costs compute
-            (bench/end_to_end.py: about 10% more texts/s than rounding up to 8).
-    """
-
-    task: str
-    max_length: int | None = None
-    text_pair: bool = False
-    ids_only: bool = False
-    top_k: int = 5
-    max_answer_length: int = 15
-    num_chunks: int = 8
-    pad_to_multiple_of: int = 1
-
-    def for_model(self, config) -> "ExportOptions":
-        """These options with ``max_length`` resolved: None follows the model's position table."""
-        if self.max_length is not None:
-            return self
-        return dataclasses.replace(self, max_length=config.max_position_embeddings)
-
-    def validate(self, config) -> None:
-        if self.task not in signatures.TASKS:
-            raise ValueError(f"unknown task {self.task!r}; tasks: {', '.join(signatures.TASKS)}")
-        if not 3 <= self.max_length <= config.max_position_embeddings:
-            raise ValueError(f"max_length must be in [3, {config.max_position_embeddings}] "
-                             f"(max_position_embeddings), got {self.max_length}")
-        if self.text_pair and self.task != "sequence_classification":
-            raise ValueError("text_pair applies to sequence_classification only (pretraining, question "
-                             "answering and multiple choice always take two inputs)")
-        if not 1 <= self.top_k <= config.vocab_size:
-            raise ValueError(f"top_k must be in [1, {config.vocab_size}], got {self.top_k}")
-        if self.max_answer_length < 1:
-            raise ValueError(f"max_answer_length must be positive, got {self.max_answer_length}")
-        if self.num_chunks < 1 or self.pad_to_multiple_of < 1:
-            raise ValueError("num_chunks and pad_to_multiple_of must be positive")
 
 
 class ServingModule(tf.Module):
@@ -111,8 +60,12 @@ class ServingModule(tf.Module):
         if options.task in ("masked_lm", "pretraining"):
             # HF's fill-mask reports token_str = tokenizer.decode([id]).
             self._token_strings = tf.constant([tokenizer.decode([i]) for i in range(tokenizer.vocab_size)])
+        self._qa = None
         if options.task == "question_answering":
-            self._pieces = tf.constant(tokenizer.convert_ids_to_tokens(list(range(tokenizer.vocab_size))))
+            self._qa = question_answering.QuestionAnsweringGraph(
+                tokenizer, max_seq_len=options.max_seq_len, doc_stride=options.doc_stride,
+                max_question_len=options.max_question_len, max_answer_len=options.max_answer_len,
+                handle_impossible_answer=options.handle_impossible_answer)
         self.preprocessor = None
         if not options.ids_only:
             from albert_tf.tokenization import AlbertPreprocessor
@@ -198,6 +151,10 @@ class ServingModule(tf.Module):
     # ------------------------------------------------------------------ bodies
     def _predict_text(self, inputs: dict) -> dict:
         def text_outputs(strings):
+            if self._qa is not None:  # windows over long contexts: the task module owns the text path
+                strings = self._checked_strings(strings)
+                features, meta = self._qa.windows(self.preprocessor, strings["question"], strings["context"])
+                return self._qa.outputs(self._run_model(features), features, meta, strings["context"])
             features, strings = self._encode_text(strings)
             return self._outputs(self._run_model(features), features, strings)
 
@@ -239,16 +196,20 @@ class ServingModule(tf.Module):
         return {"outputs": self._predict_text(self._examples_to_text(inputs["inputs"]))["score"]}
 
     # ------------------------------------------------------------------ text -> features
-    def _encode_text(self, inputs: dict) -> tuple[dict, dict]:
-        task = self._task
+    def _checked_strings(self, inputs: dict) -> dict:
+        """The string inputs after the request-wide checks (rows present, equal counts, UTF-8)."""
         names = [t.name for t in self._specs[SERVING_DEFAULT].inputs]
         checks = [graph_ops.nonempty_check(name, inputs[name]) for name in names]
         checks += [graph_ops.same_rows_check(name, inputs[name], names[0], inputs[names[0]]) for name in names[1:]]
-        if task == "multiple_choice":
+        if self._task == "multiple_choice":
             checks.append(lambda: graph_ops.assert_true(tf.shape(inputs["choices"])[1] > 0,
                                                         "input choices needs at least one choice per question"))
         checks += [graph_ops.utf8_check(name, inputs[name]) for name in names]
-        strings = graph_ops.with_checks(checks, {name: inputs[name] for name in names})
+        return graph_ops.with_checks(checks, {name: inputs[name] for name in names})
+
+    def _encode_text(self, inputs: dict) -> tuple[dict, dict]:
+        names = [t.name for t in self._specs[SERVING_DEFAULT].inputs]
+        strings = self._checked_strings(inputs)
         if len(names) == 1:
             encoded = self.preprocessor(strings[names[0]])
         else:
@@ -386,26 +347,7 @@ class ServingModule(tf.Module):
             if strings is not None:
                 out["offsets"] = tf.where(real[..., tf.newaxis], features["offsets"], 0)
             return out
-        # question answering
-        ids, types = features["input_ids"], features["token_type_ids"]
-        context = (types == 1) & (mask > 0) & (ids != self._sep_id) & (ids != self._cls_id)
-        start_token, end_token, score = graph_ops.best_spans(raw["start_logits"], raw["end_logits"], context,
-                                                             self.options.max_answer_length)
-        out = {"start_token": start_token, "end_token": end_token, "score": score}
-        if strings is None:
-            width = tf.shape(ids)[1]
-            span = tf.range(width)[tf.newaxis, :]
-            inside = (span >= start_token[:, tf.newaxis]) & (span <= end_token[:, tf.newaxis])
-            pieces = tf.where(inside, tf.gather(self._pieces, ids), "")
-            joined = tf.strings.regex_replace(tf.strings.reduce_join(pieces, axis=1), "\u2581", " ")
-            out["answer"] = tf.strings.strip(joined)
-            return out
-        offsets = features["offsets"]
-        start = tf.gather(offsets[..., 0], start_token, batch_dims=1)
-        end = tf.gather(offsets[..., 1], end_token, batch_dims=1)
-        out.update(start=start, end=end,
-                   answer=tf.strings.substr(strings["context"], start, end - start, unit="UTF8_CHAR"))
-        return out
+        return self._qa.ids_outputs(raw, features)  # question answering on token ids: one window per row
 
 
 def model_task(model) -> str:

@@ -122,10 +122,17 @@ _QA_TOKENS = (
     _t("score", "float32", "B", "p(start) * p(end), softmax over the context tokens"),
 )
 _QA_TEXT = (
-    _t("answer", "string", "B", "exact substring context[start:end] of the original context"),
+    _t("answer", "string", "B", "exact substring context[start:end] of the original context (HF's "
+       "question-answering pipeline: the best span over the context's windows, widened to whole words); "
+       "'' for the null answer or a context without tokens"),
     _t("start", "int32", "B", "answer start, in characters (Python str index) of context"),
     _t("end", "int32", "B", "answer end (exclusive), in characters of context"),
-) + _QA_TOKENS
+    _t("score", "float32", "B", "HF's score: p(start) * p(end) in the winning window, summed over the "
+       "candidates with the same (lowercased) answer"),
+    _t("start_token", "int32", "B", "token index where the answer starts, in the winning window"),
+    _t("end_token", "int32", "B", "token index where the answer ends (inclusive), in the winning window"),
+    _t("window", "int32", "B", "index of the winning window among the row's context windows (0 first)"),
+)
 _QA_IDS = (_t("answer", "string", "B", "the answer tokens decoded from the vocabulary (lowercased "
               "like the tokenizer)"),) + _QA_TOKENS
 

@@ -201,7 +201,11 @@ class QuestionAnsweringPipeline(Pipeline):
         pieces = tokenizer.convert_ids_to_tokens(context_ids)
         specials = tokenizer.all_special_tokens
         offsets = metaspace_offsets(context, pieces, encoding["offset_mapping"], specials)
-        words = word_ids(pieces, specials)
+        # An unknown character's <unk> stays inside its word (HF fast's word ids); only a "<unk>" written
+        # in the text is a special token of its own.
+        unk = tokenizer.unk_token
+        words = word_ids([p if p != unk or context[s:e].lower() == unk else "" for p, (s, e)
+                          in zip(pieces, encoding["offset_mapping"])], specials)
 
         budget = max_seq_len - len(question_ids) - 3  # [CLS] question [SEP] context [SEP]
         if budget <= 0:

@@ -141,7 +141,27 @@ def expected_outputs(exp, tokenizer):
         return {"labels": np.where(real, labels, ""), "label_ids": np.where(real, label_ids, -1),
                 "scores": np.where(real, probs.max(-1), 0.0),
                 "offsets": np.where(real[..., None], np.asarray(enc["offset_mapping"]), 0)}
-    # question answering: HF's pipeline span search on the Keras logits
+    return expected_qa_windows(exp, tokenizer, text)
+
+
+def expected_qa_windows(exp, tokenizer, text):
+    """serving_default of QA: the question-answering pipeline's windows and span rules (HF's, checked
+    against HF's own pipeline in tests/pipelines and tests/export/test_qa_windows.py) on the Keras model,
+    with the export's max_seq_len (MAX_LENGTH) and default doc_stride."""
+    from albert_tf.pipelines import pipeline
+
+    qa = pipeline("question-answering", model=exp.model, tokenizer=tokenizer)
+    answers = [qa(question=str(q), context=str(c), max_seq_len=MAX_LENGTH, doc_stride=MAX_LENGTH // 2)
+               for q, c in zip(text["question"], text["context"])]
+    return {k: [a[k] for a in answers] for k in ("answer", "start", "end", "score")}
+
+
+def expected_qa_ids(exp, tokenizer, text):
+    """predict_ids of QA: HF's pipeline span search (select_starts_ends) on the Keras logits of the given
+    ids, one window per row."""
+    ids = encode_text_inputs(exp.task, tokenizer, text, MAX_LENGTH)
+    out = _keras(exp, ids)
+    mask = ids["attention_mask"]
     enc = tokenizer(list(text["question"]), list(text["context"]), padding=True, truncation="only_second",
                     max_length=MAX_LENGTH, return_special_tokens_mask=True, return_offsets_mapping=True)
     special = np.asarray(enc["special_tokens_mask"])
@@ -173,26 +193,15 @@ def _same_span(text, expected, actual):
 
 
 def assert_qa_equal(text, expected, actual):
-    """QA: tokens and scores exactly; character offsets up to _same_span; the answer is always the exact
-    substring context[start:end]."""
-    assert set(actual) == set(expected) - {"_spans"}, sorted(actual)
-    np.testing.assert_array_equal(actual["start_token"], expected["start_token"])
-    np.testing.assert_array_equal(actual["end_token"], expected["end_token"])
-    np.testing.assert_allclose(actual["score"], expected["score"], atol=ATOL, rtol=0)
+    """QA on text: the pipeline's answers and character offsets exactly, scores to ATOL; the answer is
+    always the exact substring context[start:end]."""
+    assert set(actual) == {"answer", "start", "end", "score", "start_token", "end_token", "window"}, sorted(actual)
     for b, context in enumerate(text["context"]):
-        context = str(context)
         start, end = int(actual["start"][b]), int(actual["end"][b])
-        start_span, end_span = expected["_spans"][b]
-        # A zero-width boundary token may sit on either side of its whitespace (see _same_span).
-        if start_span[0] == start_span[1]:
-            assert _same_span(context, start_span, (start, start)), (b, start, start_span)
-        else:
-            assert start == start_span[0], (b, start, start_span)
-        if end_span[0] == end_span[1]:
-            assert _same_span(context, end_span, (end, end)), (b, end, end_span)
-        else:
-            assert end == end_span[1], (b, end, end_span)
-        assert _strings(actual["answer"])[b] == context[start:end]
+        assert (_strings(actual["answer"])[b], start, end) == \
+            (expected["answer"][b], expected["start"][b], expected["end"][b]), b
+        assert expected["answer"][b] == str(context)[start:end]
+    np.testing.assert_allclose(actual["score"], expected["score"], atol=ATOL, rtol=0)
 
 
 def assert_outputs_equal(task, expected, actual, mask, where, text=None):
@@ -242,15 +251,22 @@ def test_predict_ids_agrees_with_serving_default(key, exports, tokenizer, fresh)
     text_out, ids_out = fresh[(key, "serving_default")], fresh[(key, "predict_ids")]
     shared = set(text_out) & set(ids_out)
     # Only token offsets (token classification) and character offsets (QA) need the text.
-    assert set(ids_out) == shared and set(text_out) - shared <= {"offsets", "start", "end"}, (key, sorted(text_out))
+    assert set(ids_out) == shared and set(text_out) - shared <= {"offsets", "start", "end", "window"}, \
+        (key, sorted(text_out))
+    if exp.task == "question_answering":
+        # The text path windows the context and widens answers to words; ids in, one window per row as
+        # given, so predict_ids is checked against HF's span search on those ids, and its answer is the
+        # span's tokens decoded (HF's decode), not a substring of the text.
+        expected = expected_qa_ids(exp, tokenizer, text_inputs(exp.task))
+        np.testing.assert_array_equal(ids_out["start_token"], expected["start_token"])
+        np.testing.assert_array_equal(ids_out["end_token"], expected["end_token"])
+        np.testing.assert_allclose(ids_out["score"], expected["score"], atol=ATOL, rtol=0)
+        ids = encode_text_inputs(exp.task, tokenizer, text_inputs(exp.task), MAX_LENGTH)["input_ids"]
+        decoded = [tokenizer.decode(row[s:e + 1]) for row, s, e in
+                   zip(ids, ids_out["start_token"], ids_out["end_token"])]
+        assert _strings(ids_out["answer"]).tolist() == decoded
+        return
     for name in sorted(shared):
-        if exp.task == "question_answering" and name == "answer":
-            # ids in, so the answer is the span's tokens decoded (HF's decode), not a substring of the text.
-            ids = encode_text_inputs(exp.task, tokenizer, text_inputs(exp.task), MAX_LENGTH)["input_ids"]
-            decoded = [tokenizer.decode(row[s:e + 1]) for row, s, e in
-                       zip(ids, text_out["start_token"], text_out["end_token"])]
-            assert _strings(ids_out[name]).tolist() == decoded
-            continue
         a, b = text_out[name], ids_out[name]
         if a.dtype.kind == "f":
             np.testing.assert_allclose(a, b, atol=ATOL, rtol=0, err_msg=f"{key}/{name}")
