@@ -62,7 +62,7 @@ def _assert_equal(numpy_outputs, outputs):
         np.testing.assert_allclose(numpy_outputs[key], keras.ops.convert_to_numpy(outputs[key]), atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["TFAlbertForPreTraining", "TFAlbertForMultipleChoice"])
+@pytest.mark.parametrize("name", ["TFAlbertForMultipleChoice"])
 def test_what_this_backend_saves_loads_on_the_other(tmp_path, name):
     keras.utils.set_random_seed(0)
     model = OURS[name](AlbertConfig(**SMALL_CONFIGS["groups2_inner2"], num_labels=num_labels_for(name)))
@@ -73,7 +73,7 @@ def test_what_this_backend_saves_loads_on_the_other(tmp_path, name):
         _assert_equal(loaded, expected)
 
 
-@pytest.mark.parametrize("name", ["TFAlbertForMaskedLM", "TFAlbertForQuestionAnswering"])
+@pytest.mark.parametrize("name", ["TFAlbertForPreTraining"])
 def test_what_the_other_backend_saves_loads_here(tmp_path, name):
     written = _on_other_backend("save", name, tmp_path)
     from_keras = keras.models.load_model(str(tmp_path / "model.keras"), safe_mode=True)
