@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from albert_tf.export import signatures
+from albert_tf.tasks import get_task
 
 _TEXTS = [
     "A quiet, moving film about a family that learns to listen.",
@@ -50,38 +50,17 @@ def sample_text_inputs(task: str, rows: int = 2, text_pair: bool = False) -> dic
     """``rows`` (1-3) example rows for ``task``'s ``serving_default`` inputs, as numpy string arrays."""
     if not 1 <= rows <= len(_TEXTS):
         raise ValueError(f"rows must be in [1, {len(_TEXTS)}], got {rows}")
-    texts = _MASKED if task in ("masked_lm", "pretraining") else _TEXTS
+    head = get_task(task)
+    texts = _MASKED if head.masked else _TEXTS
     values = {
         "text": texts, "text_pair": _PAIRS, "question": _QUESTIONS, "context": _CONTEXTS, "choices": _CHOICES,
     }
     return {t.name: np.array(values[t.name][:rows], dtype=object)
-            for t in signatures.task_text_inputs(task, text_pair)}
-
-
-def _as_str_list(values) -> list[str]:
-    return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in np.asarray(values, dtype=object).ravel()]
+            for t in head.text_inputs(text_pair)}
 
 
 def encode_text_inputs(task: str, tokenizer, text_inputs: dict, max_length: int) -> dict[str, np.ndarray]:
-    """The ``predict_ids`` inputs (int32) for ``serving_default`` string inputs, via the Python tokenizer.
-
-    Uses the same pairing and truncation as the exported graph: question/context with ``only_second``
-    truncation for question answering, question/each choice (flattened to ``[B, N, L]``) for multiple
-    choice, ``text``/``text_pair`` for pairs; padded to the batch's longest.
-    """
-    kwargs = dict(padding=True, truncation=True, max_length=max_length, return_tensors="np")
-    if task == "question_answering":
-        enc = tokenizer(_as_str_list(text_inputs["question"]), _as_str_list(text_inputs["context"]),
-                        **dict(kwargs, truncation="only_second"))
-    elif task == "multiple_choice":
-        choices = np.asarray(text_inputs["choices"], dtype=object)
-        batch, num_choices = choices.shape
-        questions = np.repeat(np.asarray(_as_str_list(text_inputs["question"]), dtype=object), num_choices)
-        enc = tokenizer(list(questions), _as_str_list(choices), **kwargs)
-        return {k: np.asarray(enc[k], np.int32).reshape(batch, num_choices, -1)
-                for k in ("input_ids", "attention_mask", "token_type_ids")}
-    elif "text_pair" in text_inputs:
-        enc = tokenizer(_as_str_list(text_inputs["text"]), _as_str_list(text_inputs["text_pair"]), **kwargs)
-    else:
-        enc = tokenizer(_as_str_list(text_inputs["text"]), **kwargs)
-    return {k: np.asarray(enc[k], np.int32) for k in ("input_ids", "attention_mask", "token_type_ids")}
+    """The ``predict_ids`` inputs (int32) for ``serving_default`` string inputs, via the Python tokenizer,
+    with the pairing and truncation of the exported graph (the task's
+    :meth:`~albert_tf.tasks.base.Task.encode_texts`); padded to the batch's longest."""
+    return get_task(task).encode_texts(tokenizer, text_inputs, max_length)

@@ -2,8 +2,10 @@
 ``tf.function`` per signature of :mod:`albert_tf.export.signatures`.
 
 Every signature runs the model through :func:`~albert_tf.export.graph_ops.run_in_sorted_chunks`: rows are
-sorted by length and run in a few sub-batches, each padded only to its own longest row. The text path
-(``serving_default``, ``classify``/``regress``) tokenizes with :class:`AlbertPreprocessor` (tensorflow-text
+sorted by length and run in a few sub-batches, each padded only to its own longest row. What a head computes
+(its forward pass and post-processing) is its task module's :class:`~albert_tf.tasks.base.ServingGraph`;
+this module is the same for every head. The text path (``serving_default``, ``classify``/``regress``)
+tokenizes with :class:`AlbertPreprocessor` (tensorflow-text
 ops); ``predict_ids`` and ``ids_only`` exports use core ops only.
 
 Example:
@@ -19,10 +21,9 @@ import tensorflow as tf
 
 from albert_tf.export import graph_ops, signatures
 from albert_tf.export.options import ExportOptions
-from albert_tf.tasks import question_answering
 from albert_tf.export.signatures import CLASSIFY, PREDICT_IDS, REGRESS, SERVING_DEFAULT
-
-_IDS_KEYS = ("input_ids", "attention_mask", "token_type_ids")
+from albert_tf.tasks import get_task, task_for_model
+from albert_tf.tasks.base import IDS_KEYS as _IDS_KEYS
 
 
 class _FunctionCache:
@@ -43,41 +44,28 @@ class ServingModule(tf.Module):
         options.validate(config)
         self.model = model
         self.options = options
-        self._task = options.task
+        self._task = get_task(options.task)
         self._config = config
         self._specs = signatures.signature_specs(options.task, num_labels=config.num_labels,
-                                                 text_pair=options.text_pair, ids_only=options.ids_only)
+                                                 text_pair=options.text_pair, ids_only=options.ids_only,
+                                                 options=options)
         self._sizes = {"C": config.num_labels, "K": options.top_k, "H": config.hidden_size}
-        self._regression = options.task == "sequence_classification" and config.num_labels == 1
-        self._mask_id = tokenizer.mask_token_id
-        self._cls_id = tokenizer.cls_token_id
-        self._sep_id = tokenizer.sep_token_id
         if tokenizer.vocab_size != config.vocab_size:
             raise ValueError(f"tokenizer has {tokenizer.vocab_size} pieces but the model's vocab_size is "
                              f"{config.vocab_size}; export the tokenizer the model was trained with")
-        # Lookup tables are plain constants (core ops, no asset files to ship).
-        self._labels = tf.constant([config.id2label[i] for i in range(config.num_labels)])
-        if options.task in ("masked_lm", "pretraining"):
-            # HF's fill-mask reports token_str = tokenizer.decode([id]).
-            self._token_strings = tf.constant([tokenizer.decode([i]) for i in range(tokenizer.vocab_size)])
-        self._qa = None
-        if options.task == "question_answering":
-            self._qa = question_answering.QuestionAnsweringGraph(
-                tokenizer, max_seq_len=options.max_seq_len, doc_stride=options.doc_stride,
-                max_question_len=options.max_question_len, max_answer_len=options.max_answer_len,
-                handle_impossible_answer=options.handle_impossible_answer)
+        # Lookup tables inside are plain constants (core ops, no asset files to ship).
+        self._graph = self._task.serving_graph(model, tokenizer, options)
         self.preprocessor = None
         if not options.ids_only:
             from albert_tf.tokenization import AlbertPreprocessor
 
-            with_offsets = options.task in ("question_answering", "token_classification")
             self.preprocessor = AlbertPreprocessor.from_tokenizer(
                 tokenizer,
                 max_length=options.max_length,
-                truncation="only_second" if options.task == "question_answering" else "longest_first",
-                return_offsets=with_offsets,
+                truncation=self._task.truncation,
+                return_offsets=self._task.offsets,
                 offset_unit="char",
-                return_special_tokens_mask=options.task == "token_classification",
+                return_special_tokens_mask=self._task.special_tokens_mask,
                 name="albert_preprocessor",
             )
 
@@ -151,24 +139,23 @@ class ServingModule(tf.Module):
     # ------------------------------------------------------------------ bodies
     def _predict_text(self, inputs: dict) -> dict:
         def text_outputs(strings):
-            if self._qa is not None:  # windows over long contexts: the task module owns the text path
-                strings = self._checked_strings(strings)
-                features, meta = self._qa.windows(self.preprocessor, strings["question"], strings["context"])
-                return self._qa.outputs(self._run_model(features), features, meta, strings["context"])
+            if self._graph.windowed:  # windows over long inputs: the task module owns the text path
+                return self._graph.text_outputs(self.preprocessor, self._checked_strings(strings), self._run_model)
             features, strings = self._encode_text(strings)
-            return self._outputs(self._run_model(features), features, strings)
+            features = self._graph.prepare(features)
+            return self._graph.outputs(self._run_model(features), features, strings)
 
         return self._shared("text", text_outputs, self._input_specs(self._specs[SERVING_DEFAULT].inputs))(inputs)
 
     def _predict_ids(self, inputs: dict) -> dict:
         checks = graph_ops.ids_checks(inputs, self._config.vocab_size, self._config.type_vocab_size,
                                       self._config.max_position_embeddings)
-        features = graph_ops.with_checks(checks, {k: inputs[k] for k in _IDS_KEYS})
-        features = self._add_mask_positions(features)
-        return self._outputs(self._run_model(features), features, None)
+        features = self._graph.prepare(graph_ops.with_checks(checks, {k: inputs[k] for k in _IDS_KEYS}))
+        return self._graph.outputs(self._run_model(features), features, None)
 
     def _run_model(self, features: dict) -> dict:
-        rank = 3 if self._task == "multiple_choice" else 2
+        """The head's forward pass on token features, one traced function shared by every signature."""
+        rank = 3 if self._task.rank3 else 2
         spec = {k: tf.TensorSpec([None] * rank, tf.int32) for k in _IDS_KEYS}
         if "mask_positions" in features:
             spec["mask_positions"] = tf.TensorSpec([None, None], tf.int32)
@@ -190,7 +177,7 @@ class ServingModule(tf.Module):
     def _classify(self, inputs: dict) -> dict:
         out = self._predict_text(self._examples_to_text(inputs["inputs"]))
         batch = tf.shape(out["probabilities"])[0]
-        return {"classes": tf.tile(self._labels[tf.newaxis, :], [batch, 1]), "scores": out["probabilities"]}
+        return {"classes": tf.tile(self._graph.labels[tf.newaxis, :], [batch, 1]), "scores": out["probabilities"]}
 
     def _regress(self, inputs: dict) -> dict:
         return {"outputs": self._predict_text(self._examples_to_text(inputs["inputs"]))["score"]}
@@ -201,7 +188,7 @@ class ServingModule(tf.Module):
         names = [t.name for t in self._specs[SERVING_DEFAULT].inputs]
         checks = [graph_ops.nonempty_check(name, inputs[name]) for name in names]
         checks += [graph_ops.same_rows_check(name, inputs[name], names[0], inputs[names[0]]) for name in names[1:]]
-        if self._task == "multiple_choice":
+        if self._task.rank3:
             checks.append(lambda: graph_ops.assert_true(tf.shape(inputs["choices"])[1] > 0,
                                                         "input choices needs at least one choice per question"))
         checks += [graph_ops.utf8_check(name, inputs[name]) for name in names]
@@ -224,139 +211,20 @@ class ServingModule(tf.Module):
             f"tokenized inputs need more than the {limit} positions of the model even after truncation to "
             f"max_length={self.options.max_length} (the first input is too long to truncate the second); "
             "length", length)]
-        features = graph_ops.with_checks(checks, dict(encoded))
-        features = self._add_mask_positions(features)
-        return features, strings
-
-    def _add_mask_positions(self, features: dict) -> dict:
-        """[B, M] positions of each row's [MASK] tokens, -1 padded; a row without [MASK] has only -1s
-        (and so no predictions): no error, so that it cannot fail other rows of a batch."""
-        if self._task not in ("masked_lm", "pretraining"):
-            return features
-        positions = graph_ops.mask_positions(features["input_ids"], features["attention_mask"], self._mask_id)
-        return dict(features, mask_positions=positions)
+        return graph_ops.with_checks(checks, dict(encoded)), strings
 
     # ------------------------------------------------------------------ the model, sub-batched
     def _forward(self, features: dict) -> dict:
-        task, model = self._task, self.model
         options = self.options
-        ids = {k: features[k] for k in _IDS_KEYS}
-
-        def call(f):
-            return model(input_ids=f["input_ids"], attention_mask=f["attention_mask"],
-                         token_type_ids=f["token_type_ids"], training=False)
 
         def run(fn, token_inputs, row_inputs, outputs):
             lengths = graph_ops.sequence_lengths(token_inputs["attention_mask"])
             return graph_ops.run_in_sorted_chunks(fn, lengths, token_inputs, row_inputs, outputs,
                                                   options.num_chunks, options.pad_to_multiple_of)
 
-        if task == "multiple_choice":
-            shape = tf.shape(ids["input_ids"])
-            flat = {k: tf.reshape(v, [-1, shape[2]]) for k, v in ids.items()}
-
-            def choice_logits(f):  # each flattened row is one (question, choice) of a 1-choice batch
-                one = {k: v[:, tf.newaxis, :] for k, v in f.items()}
-                return {"logits": call(one).logits[:, 0]}
-
-            raw = run(choice_logits, flat, {}, {"logits": (tf.float32, False)})
-            return {"logits": tf.reshape(raw["logits"], shape[:2])}
-
-        if task in ("masked_lm", "pretraining"):
-            k = options.top_k
-
-            def fill_mask(f):
-                out = model.albert(input_ids=f["input_ids"], attention_mask=f["attention_mask"],
-                                   token_type_ids=f["token_type_ids"], training=False)
-                # The MLM head is position-wise: run it on the [MASK] positions only, not on L x vocab.
-                hidden = tf.gather(out["last_hidden_state"], tf.maximum(f["mask_positions"], 0), batch_dims=1)
-                logits = model.predictions(hidden, model.albert.embeddings.word_embeddings.embeddings)
-                scores, top_ids = graph_ops.top_k_predictions(logits, k)
-                result = {"top_k_scores": scores, "top_k_ids": top_ids}
-                if task == "pretraining":
-                    result["sop_logits"] = model.sop_classifier(out["pooler_output"], training=False)
-                return result
-
-            outputs = {"top_k_scores": (tf.float32, False), "top_k_ids": (tf.int32, False)}
-            if task == "pretraining":
-                outputs["sop_logits"] = (tf.float32, False)
-            return run(fill_mask, ids, {"mask_positions": features["mask_positions"]}, outputs)
-
-        if task == "sequence_classification":
-            return run(lambda f: {"logits": call(f).logits}, ids, {}, {"logits": (tf.float32, False)})
-        if task == "token_classification":
-            return run(lambda f: {"logits": call(f).logits}, ids, {}, {"logits": (tf.float32, True)})
-        if task == "question_answering":
-            def spans(f):
-                out = call(f)
-                return {"start_logits": out.start_logits, "end_logits": out.end_logits}
-
-            return run(spans, ids, {}, {"start_logits": (tf.float32, True), "end_logits": (tf.float32, True)})
-        # base
-
-        def encoder(f):
-            out = call(f)
-            # float32 outputs whatever the model's dtype policy (the table's dtype; mixed precision computes
-            # hidden states in float16/bfloat16).
-            return {"sequence_output": tf.cast(out.last_hidden_state, tf.float32),
-                    "pooled_output": tf.cast(out.pooler_output, tf.float32)}
-
-        return run(encoder, ids, {}, {"sequence_output": (tf.float32, True), "pooled_output": (tf.float32, False)})
-
-    # ------------------------------------------------------------------ raw outputs -> signature outputs
-    def _outputs(self, raw: dict, features: dict, strings: dict | None) -> dict:
-        task = self._task
-        mask = features["attention_mask"]
-        if task == "sequence_classification":
-            if self._regression:
-                return {"score": raw["logits"][:, 0]}
-            label_id = tf.argmax(raw["logits"], axis=-1, output_type=tf.int32)
-            return {"logits": raw["logits"], "probabilities": tf.nn.softmax(raw["logits"], axis=-1),
-                    "label_id": label_id, "label": tf.gather(self._labels, label_id)}
-        if task == "multiple_choice":
-            return {"logits": raw["logits"], "probabilities": tf.nn.softmax(raw["logits"], axis=-1),
-                    "choice": tf.argmax(raw["logits"], axis=-1, output_type=tf.int32)}
-        if task == "base":
-            return {"pooled_output": raw["pooled_output"],
-                    "sequence_output": raw["sequence_output"] * tf.cast(mask, tf.float32)[..., tf.newaxis],
-                    "attention_mask": mask}
-        if task in ("masked_lm", "pretraining"):
-            positions = features["mask_positions"]
-            valid = (positions >= 0)[..., tf.newaxis]
-            top_ids = tf.where(valid, raw["top_k_ids"], -1)
-            out = {
-                "top_k_ids": top_ids,
-                "top_k_tokens": tf.where(valid, tf.gather(self._token_strings, tf.maximum(top_ids, 0)), ""),
-                "top_k_scores": tf.where(valid, raw["top_k_scores"], 0.0),
-                "mask_positions": positions,
-            }
-            if task == "pretraining":
-                out["sop_probability"] = tf.nn.softmax(raw["sop_logits"], axis=-1)[:, 0]
-            return out
-        if task == "token_classification":
-            ids = features["input_ids"]
-            if strings is not None:
-                real = (mask > 0) & (features["special_tokens_mask"] == 0)
-            else:
-                real = (mask > 0) & (ids != self._cls_id) & (ids != self._sep_id)
-            label_ids = tf.argmax(raw["logits"], axis=-1, output_type=tf.int32)
-            scores = tf.reduce_max(tf.nn.softmax(raw["logits"], axis=-1), axis=-1)
-            out = {"labels": tf.where(real, tf.gather(self._labels, label_ids), ""),
-                   "label_ids": tf.where(real, label_ids, -1),
-                   "scores": tf.where(real, scores, 0.0)}
-            if strings is not None:
-                out["offsets"] = tf.where(real[..., tf.newaxis], features["offsets"], 0)
-            return out
-        return self._qa.ids_outputs(raw, features)  # question answering on token ids: one window per row
+        return self._graph.forward(features, run)
 
 
 def model_task(model) -> str:
     """The export task of an albert_tf model instance, from its class."""
-    from albert_tf import modeling
-
-    for task, class_name in signatures.TASK_MODEL_CLASSES.items():
-        if isinstance(model, getattr(modeling, class_name)):
-            return task
-    raise ValueError(f"{type(model).__name__} is not an albert_tf ALBERT model; "
-                     f"expected one of {', '.join(signatures.TASK_MODEL_CLASSES.values())}")
-
+    return task_for_model(model).name

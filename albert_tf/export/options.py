@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from albert_tf.export import signatures
-from albert_tf.tasks import question_answering
+from albert_tf.tasks import get_task, question_answering
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,7 +20,7 @@ class ExportOptions:
     """What to export and how.
 
     Args:
-        task: one of :data:`albert_tf.export.signatures.TASKS`.
+        task: one of :data:`albert_tf.tasks.TASKS`.
         max_length: truncation length of the in-graph tokenizer (special tokens included); None: the
             model's ``max_position_embeddings`` (see :meth:`for_model`).
         text_pair: the sequence classifier takes (text, text_pair).
@@ -63,32 +62,22 @@ class ExportOptions:
             object.__setattr__(self, "max_answer_length", None)
 
     def for_model(self, config) -> "ExportOptions":
-        """These options with ``max_length`` resolved (None follows the model's position table) and, for
-        question answering, ``max_seq_len`` and ``doc_stride`` (HF's defaults)."""
+        """These options with ``max_length`` resolved (None follows the model's position table) and the
+        task's own defaults filled in (question answering: ``max_seq_len`` and ``doc_stride``, HF's)."""
         options = self
         if options.max_length is None:
             options = dataclasses.replace(options, max_length=config.max_position_embeddings)
-        if options.task == "question_answering":
-            max_seq_len, doc_stride = question_answering.resolve_options(options.max_seq_len, options.doc_stride,
-                                                                          options.max_length)
-            options = dataclasses.replace(options, max_seq_len=max_seq_len, doc_stride=doc_stride)
-        return options
+        return get_task(options.task).resolve_options(options)
 
     def validate(self, config) -> None:
-        if self.task not in signatures.TASKS:
-            raise ValueError(f"unknown task {self.task!r}; tasks: {', '.join(signatures.TASKS)}")
+        task = get_task(self.task)
         if not 3 <= self.max_length <= config.max_position_embeddings:
             raise ValueError(f"max_length must be in [3, {config.max_position_embeddings}] "
                              f"(max_position_embeddings), got {self.max_length}")
-        if self.text_pair and self.task != "sequence_classification":
-            raise ValueError("text_pair applies to sequence_classification only (pretraining, question "
-                             "answering and multiple choice always take two inputs)")
         if not 1 <= self.top_k <= config.vocab_size:
             raise ValueError(f"top_k must be in [1, {config.vocab_size}], got {self.top_k}")
         if self.max_answer_len < 1:
             raise ValueError(f"max_answer_len must be positive, got {self.max_answer_len}")
-        if self.task == "question_answering":
-            question_answering.validate_options(self.max_seq_len, self.doc_stride, self.max_question_len,
-                                                self.max_answer_len, config.max_position_embeddings)
+        task.validate_options(self, config)
         if self.num_chunks < 1 or self.pad_to_multiple_of < 1:
             raise ValueError("num_chunks and pad_to_multiple_of must be positive")

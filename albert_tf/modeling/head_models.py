@@ -30,6 +30,19 @@ from albert_tf.modeling.pretrained import AlbertPreTrainedModel, _register
 TFAlbertMainLayer = AlbertMainLayer
 
 
+def _at_mask_positions(hidden, mask_positions):
+    """``hidden`` [B, L, H] at ``mask_positions`` [B, M] -> [B, M, H]; a -1 (padding slot) reads position 0.
+
+    The MLM head is position-wise, so predicting only where it is asked (pretraining's masked positions, an
+    export's [MASK] tokens) computes M x vocab logits per row instead of L x vocab, as keras-hub's
+    ``MaskedLMHead(mask_positions)`` does.
+    """
+    if mask_positions is None:
+        return hidden
+    index = ops.maximum(ops.cast(mask_positions, "int32"), 0)
+    return ops.take_along_axis(hidden, ops.expand_dims(index, -1), axis=1)
+
+
 @_register
 class TFAlbertModel(AlbertPreTrainedModel):
     """The bare ALBERT encoder: `last_hidden_state`, `pooler_output` (+ `hidden_states`, `attentions`)."""
@@ -53,10 +66,16 @@ class TFAlbertModel(AlbertPreTrainedModel):
 
 @_register
 class TFAlbertForPreTraining(AlbertPreTrainedModel):
-    """Masked-LM + sentence-order heads; the loss needs both `labels` and `sentence_order_label`."""
+    """Masked-LM + sentence-order heads; the loss needs both `labels` and `sentence_order_label`.
+
+    Beyond HF's arguments, ``mask_positions`` ([batch, M] token indices, -1 for padding slots) makes
+    ``prediction_logits`` [batch, M, vocab]: the MLM head runs at those positions only, and ``labels`` are
+    then per position ([batch, M], -100 ignored).
+    """
 
     label_names = ("labels", "sentence_order_label")
     primary_outputs = ("prediction_logits", "sop_logits")
+    extra_inputs = ("mask_positions",)
 
     def _make_head(self):
         self.predictions = AlbertMLMHead(self.config, name="predictions", dtype=self.dtype_policy)
@@ -68,15 +87,16 @@ class TFAlbertForPreTraining(AlbertPreTrainedModel):
 
     def call(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
              inputs_embeds=None, output_attentions=None, output_hidden_states=None, return_dict=None,
-             labels=None, sentence_order_label=None, training=None, **kwargs):
+             labels=None, sentence_order_label=None, mask_positions=None, training=None, **kwargs):
         v = self._parse_inputs(input_ids, dict(
             attention_mask=attention_mask, token_type_ids=token_type_ids, position_ids=position_ids,
             head_mask=head_mask, inputs_embeds=inputs_embeds, output_attentions=output_attentions,
             output_hidden_states=output_hidden_states, return_dict=return_dict, labels=labels,
-            sentence_order_label=sentence_order_label, **kwargs))
+            sentence_order_label=sentence_order_label, mask_positions=mask_positions, **kwargs))
         out = self._backbone(v, training)
         prediction_logits = self.predictions(
-            out["last_hidden_state"], self.albert.embeddings.word_embeddings.embeddings
+            _at_mask_positions(out["last_hidden_state"], v["mask_positions"]),
+            self.albert.embeddings.word_embeddings.embeddings,
         )
         sop_logits = self.sop_classifier(out["pooler_output"], training=training)
         result = AlbertForPreTrainingOutput(
@@ -100,9 +120,21 @@ class TFAlbertForPreTraining(AlbertPreTrainedModel):
 
 @_register
 class TFAlbertForMaskedLM(AlbertPreTrainedModel):
-    """Masked-LM head tied to the word embeddings. `labels` of -100 are ignored."""
+    """Masked-LM head tied to the word embeddings. `labels` of -100 are ignored.
+
+    Beyond HF's arguments, ``mask_positions`` ([batch, M] token indices, -1 for padding slots) makes
+    ``logits`` [batch, M, vocab], computed at those positions only; ``labels`` are then [batch, M].
+
+    Example:
+        >>> from albert_tf import AlbertConfig, TFAlbertForMaskedLM
+        >>> model = TFAlbertForMaskedLM(AlbertConfig(vocab_size=99, embedding_size=8, hidden_size=16,
+        ...     num_hidden_layers=1, num_attention_heads=2, intermediate_size=32))
+        >>> tuple(model(input_ids=[[2, 4, 4, 3]], mask_positions=[[1, -1]]).logits.shape)
+        (1, 2, 99)
+    """
 
     add_pooling_layer = False
+    extra_inputs = ("mask_positions",)
 
     def _make_head(self):
         self.predictions = AlbertMLMHead(self.config, name="predictions", dtype=self.dtype_policy)
@@ -112,13 +144,15 @@ class TFAlbertForMaskedLM(AlbertPreTrainedModel):
 
     def call(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
              inputs_embeds=None, output_attentions=None, output_hidden_states=None, return_dict=None,
-             labels=None, training=None, **kwargs):
+             labels=None, mask_positions=None, training=None, **kwargs):
         v = self._parse_inputs(input_ids, dict(
             attention_mask=attention_mask, token_type_ids=token_type_ids, position_ids=position_ids,
             head_mask=head_mask, inputs_embeds=inputs_embeds, output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states, return_dict=return_dict, labels=labels, **kwargs))
+            output_hidden_states=output_hidden_states, return_dict=return_dict, labels=labels,
+            mask_positions=mask_positions, **kwargs))
         out = self._backbone(v, training)
-        logits = self.predictions(out["last_hidden_state"], self.albert.embeddings.word_embeddings.embeddings)
+        logits = self.predictions(_at_mask_positions(out["last_hidden_state"], v["mask_positions"]),
+                                  self.albert.embeddings.word_embeddings.embeddings)
         loss = None if v["labels"] is None else losses.masked_lm_loss(v["labels"], logits)
         return self._finish(MaskedLMOutput(
             loss=loss, logits=logits, hidden_states=out.get("hidden_states"), attentions=out.get("attentions")

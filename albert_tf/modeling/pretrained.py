@@ -53,6 +53,8 @@ class AlbertPreTrainedModel(HFModelAPI, keras.Model):
 
     # Label argument names this head accepts, in HF's naming.
     label_names: tuple[str, ...] = ("labels",)
+    # Inputs a head takes beyond HF's (the masked-LM heads' mask_positions).
+    extra_inputs: tuple[str, ...] = ()
     # Output keys given to a loss or metrics set with `compile(loss=..., metrics=...)`.
     primary_outputs: tuple[str, ...] = ("logits",)
     add_pooling_layer = True
@@ -131,7 +133,7 @@ class AlbertPreTrainedModel(HFModelAPI, keras.Model):
         for key, value in kwargs.items():
             if value is not None:
                 values[key] = value
-        accepted = set(_MODEL_INPUTS) | set(_FLAGS) | set(self.label_names)
+        accepted = set(_MODEL_INPUTS) | set(_FLAGS) | set(self.label_names) | set(self.extra_inputs)
         ignored = sorted(k for k in values if k not in accepted)
         if ignored:
             logger.warning("%s ignores input(s) it does not take: %s", type(self).__name__, ", ".join(ignored))
@@ -145,7 +147,7 @@ class AlbertPreTrainedModel(HFModelAPI, keras.Model):
             raise ValueError("You cannot specify both input_ids and inputs_embeds at the same time")
         if values.get("input_ids") is None and values.get("inputs_embeds") is None:
             raise ValueError("You have to specify either input_ids or inputs_embeds")
-        for key in _MODEL_INPUTS + self.label_names:
+        for key in _MODEL_INPUTS + self.label_names + self.extra_inputs:
             values[key] = _to_tensor(values.get(key))
         self._check_ranks(values)
         for flag, default in (

@@ -20,17 +20,14 @@ _SUM_KEYS = ("mlm_loss_sum", "mlm_weight", "mlm_correct", "sop_loss_sum", "sop_c
 def pretraining_logits(model: TFAlbertForPreTraining, features: Mapping[str, tf.Tensor], training: bool):
     """(MLM logits at the masked positions [B, P, V], SOP logits [B, 2]), both float32.
 
-    Gathering before ``model.predictions`` computes the vocabulary projection for the P predicted
-    positions only, not all S tokens.
+    ``mask_positions`` makes the model compute the vocabulary projection for the P predicted positions
+    only, not all S tokens.
     """
-    out = model.albert(
+    out = model(
         input_ids=features["input_ids"], attention_mask=features["input_mask"],
-        token_type_ids=features["segment_ids"], training=training,
+        token_type_ids=features["segment_ids"], mask_positions=features["masked_lm_positions"], training=training,
     )
-    gathered = tf.gather(out["last_hidden_state"], features["masked_lm_positions"], batch_dims=1)
-    mlm_logits = model.predictions(gathered, model.albert.embeddings.word_embeddings.embeddings)
-    sop_logits = model.sop_classifier(out["pooler_output"], training=training)
-    return tf.cast(mlm_logits, tf.float32), tf.cast(sop_logits, tf.float32)
+    return tf.cast(out.prediction_logits, tf.float32), tf.cast(out.sop_logits, tf.float32)
 
 
 def pretraining_sums(features, mlm_logits, sop_logits) -> dict[str, tf.Tensor]:

@@ -9,9 +9,8 @@ The step (:mod:`~albert_tf.pretraining.step`), per replica:
 1. the masked-LM weight total is all-reduced first, so each replica's MLM loss is
    ``sum(w * CE) / global_sum(w)`` and its SOP loss ``sum(CE) / global_batch_size``: the replica losses
    add up to exactly the single-device loss of the global batch;
-2. forward pass through ``model.albert``; the sequence output is gathered at ``masked_lm_positions``
-   *before* the vocabulary projection (``model.predictions``), the pooled output goes to
-   ``model.sop_classifier``; optionally XLA-compiled (``jit_compile``);
+2. forward pass of the model with ``mask_positions=masked_lm_positions``: the sequence output is gathered
+   at those positions *before* the vocabulary projection; optionally XLA-compiled (``jit_compile``);
 3. gradients are summed over replicas by us, then clipped by global norm and applied by the optimizer
    (see :mod:`.optimization` for why we, not Keras, sum them).
 

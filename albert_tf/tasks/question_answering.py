@@ -25,10 +25,12 @@ from __future__ import annotations
 
 from albert_tf.pipelines.question_answering import (DEFAULT_MAX_ANSWER_LEN, DEFAULT_MAX_QUESTION_LEN,
                                                     DEFAULT_MAX_SEQ_LEN)
+from albert_tf.tasks.base import ServingGraph, Task
+from albert_tf.tasks.spec import CONTEXT, QUESTION, tensor
 from albert_tf.tokenization.constants import MASK_TOKEN, SPIECE_UNDERLINE, UNK_TOKEN
 
 __all__ = ["DEFAULT_MAX_ANSWER_LEN", "DEFAULT_MAX_QUESTION_LEN", "DEFAULT_MAX_SEQ_LEN", "QuestionAnsweringGraph",
-           "default_doc_stride", "resolve_options"]
+           "QuestionAnsweringTask", "default_doc_stride", "resolve_options"]
 
 # HF decodes top_k * 2 + 10 spans per window when it aligns answers to words (top_k = 1 here).
 CANDIDATES_PER_WINDOW = 12
@@ -301,3 +303,81 @@ class QuestionAnsweringGraph:
                 "start_token": tf.where(empty, zero, chosen["start_token"]),
                 "end_token": tf.where(empty, zero, chosen["end_token"]),
                 "window": tf.where(empty, zero, chosen["window"])}
+
+
+# ------------------------------------------------------------------ the task (export's view)
+_TOKENS = (
+    tensor("start_token", "int32", "B", "token index where the answer starts"),
+    tensor("end_token", "int32", "B", "token index where the answer ends (inclusive)"),
+    tensor("score", "float32", "B", "p(start) * p(end), softmax over the context tokens"),
+)
+_TEXT_OUTPUTS = (
+    tensor("answer", "string", "B", "exact substring context[start:end] of the original context (HF's "
+           "question-answering pipeline: the best span over the context's windows, widened to whole words); "
+           "'' for the null answer or a context without tokens"),
+    tensor("start", "int32", "B", "answer start, in characters (Python str index) of context"),
+    tensor("end", "int32", "B", "answer end (exclusive), in characters of context"),
+    tensor("score", "float32", "B", "HF's score: p(start) * p(end) in the winning window, summed over the "
+           "candidates with the same (lowercased) answer"),
+    tensor("start_token", "int32", "B", "token index where the answer starts, in the winning window"),
+    tensor("end_token", "int32", "B", "token index where the answer ends (inclusive), in the winning window"),
+    tensor("window", "int32", "B", "index of the winning window among the row's context windows (0 first)"),
+)
+_IDS_OUTPUTS = (tensor("answer", "string", "B", "the answer tokens decoded from the vocabulary (lowercased "
+                       "like the tokenizer)"),) + _TOKENS
+
+
+class QuestionAnsweringTask(Task):
+    name = "question_answering"
+    model_class = "TFAlbertForQuestionAnswering"
+    truncation = "only_second"
+    offsets = True
+
+    def text_inputs(self, text_pair=False):
+        return (QUESTION, CONTEXT)
+
+    def outputs(self, *, regression=False, text=True, options=None):
+        return _TEXT_OUTPUTS if text else _IDS_OUTPUTS
+
+    def resolve_options(self, options):
+        import dataclasses
+
+        max_seq_len, doc_stride = resolve_options(options.max_seq_len, options.doc_stride, options.max_length)
+        return dataclasses.replace(options, max_seq_len=max_seq_len, doc_stride=doc_stride)
+
+    def validate_options(self, options, config):
+        super().validate_options(options, config)
+        validate_options(options.max_seq_len, options.doc_stride, options.max_question_len, options.max_answer_len,
+                         config.max_position_embeddings)
+
+    def serving_graph(self, model, tokenizer, options):
+        return _QuestionAnsweringServingGraph(self, model, tokenizer, options)
+
+
+class _QuestionAnsweringServingGraph(ServingGraph):
+    """Text: windows over each context (:class:`QuestionAnsweringGraph`); ids: one window per row."""
+
+    windowed = True
+
+    def __init__(self, task, model, tokenizer, options):
+        super().__init__(task, model, tokenizer, options)
+        self.spans = QuestionAnsweringGraph(
+            tokenizer, max_seq_len=options.max_seq_len, doc_stride=options.doc_stride,
+            max_question_len=options.max_question_len, max_answer_len=options.max_answer_len,
+            handle_impossible_answer=options.handle_impossible_answer)
+
+    def forward(self, features, run):
+        import tensorflow as tf
+
+        def logits(f):
+            out = self.call(f)
+            return {"start_logits": out.start_logits, "end_logits": out.end_logits}
+
+        return run(logits, features, {}, {"start_logits": (tf.float32, True), "end_logits": (tf.float32, True)})
+
+    def outputs(self, raw, features, strings):
+        return self.spans.ids_outputs(raw, features)
+
+    def text_outputs(self, preprocessor, strings, run_model):
+        features, meta = self.spans.windows(preprocessor, strings["question"], strings["context"])
+        return self.spans.outputs(run_model(features), features, meta, strings["context"])
