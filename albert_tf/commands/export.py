@@ -8,9 +8,12 @@ Example:
 from absl import flags
 
 from albert_tf.commands import reject_positional
+from albert_tf.export.options import ExportOptions
 from albert_tf.export.signatures import TASKS
 
 FLAGS = flags.FLAGS
+# The export options' defaults are written once, in ExportOptions; the flags show them.
+_DEFAULTS = ExportOptions.field_defaults()
 
 flags.DEFINE_string("model", None, "Model directory: config.json + weights + spiece.model.", required=True)
 flags.DEFINE_enum("task", None, list(TASKS), "Head to export (its model class loads the weights).", required=True)
@@ -18,21 +21,26 @@ flags.DEFINE_string("export_dir", None, "BASE/NAME: the version is written to BA
 flags.DEFINE_integer("version", None, "Integer version; default: the next free one. Never overwrites.", lower_bound=0)
 flags.DEFINE_integer("max_length", None, "Truncation length of the in-graph tokenizer (special tokens included); "
                      "default: the model's max_position_embeddings.", lower_bound=3)
-flags.DEFINE_bool("text_pair", False, "sequence_classification: the model was trained on (text, text_pair).")
-flags.DEFINE_bool("ids_only", False, "Export token-id signatures only (no tokenizer ops): stock saved_model_cli "
-                  "and any TensorFlow build can run it.")
-flags.DEFINE_integer("top_k", 5, "masked_lm / pretraining: predictions per [MASK].", lower_bound=1)
+flags.DEFINE_bool("text_pair", _DEFAULTS["text_pair"],
+                  "sequence_classification: the model was trained on (text, text_pair).")
+flags.DEFINE_bool("ids_only", _DEFAULTS["ids_only"], "Export token-id signatures only (no tokenizer ops): stock "
+                  "saved_model_cli and any TensorFlow build can run it.")
+flags.DEFINE_integer("top_k", _DEFAULTS["top_k"], "masked_lm / pretraining: predictions per [MASK].", lower_bound=1)
 flags.DEFINE_integer("max_seq_len", None, "question_answering: tokens per context window (question and special "
                      "tokens included); default min(384, max_length).", lower_bound=4)
 flags.DEFINE_integer("doc_stride", None, "question_answering: context tokens shared by consecutive windows; "
                      "default min(max_seq_len // 2, 128).", lower_bound=0)
-flags.DEFINE_integer("max_question_len", 64, "question_answering: question tokens kept.", lower_bound=1)
-flags.DEFINE_integer("max_answer_len", 15, "question_answering: longest answer in tokens.", lower_bound=1)
+flags.DEFINE_integer("max_question_len", _DEFAULTS["max_question_len"], "question_answering: question tokens kept.",
+                     lower_bound=1)
+flags.DEFINE_integer("max_answer_len", _DEFAULTS["max_answer_len"], "question_answering: longest answer in tokens.",
+                     lower_bound=1)
 flags.DEFINE_integer("max_answer_length", None, "Former name of --max_answer_len.", lower_bound=1)
-flags.DEFINE_bool("handle_impossible_answer", False, "question_answering: answer '' when the [CLS] (null) score "
+flags.DEFINE_bool("handle_impossible_answer", _DEFAULTS["handle_impossible_answer"],
+                  "question_answering: answer '' when the [CLS] (null) score "
                   "beats every span, as HF's pipeline option.")
-flags.DEFINE_integer("num_chunks", 8, "Length-sorted sub-batches per request.", lower_bound=1)
-flags.DEFINE_integer("pad_to_multiple_of", 1, "Sub-batch padding multiple.", lower_bound=1)
+flags.DEFINE_integer("num_chunks", _DEFAULTS["num_chunks"], "Length-sorted sub-batches per request.", lower_bound=1)
+flags.DEFINE_integer("pad_to_multiple_of", _DEFAULTS["pad_to_multiple_of"], "Sub-batch padding multiple.",
+                     lower_bound=1)
 flags.DEFINE_bool("check_ops", True, "Fail unless every op is TensorFlow core or tensorflow-text.")
 flags.DEFINE_bool("progress_bar", True, "Show the export's stages (tracing, warmup check, saving) on a terminal.")
 
@@ -51,12 +59,7 @@ def main(argv):
     config = modeling.AlbertConfig.from_pretrained(FLAGS.model)  # names config.json and the field on bad types
     model = model_class.from_pretrained(FLAGS.model, config=config)
     tokenizer = AlbertTokenizer.from_pretrained(FLAGS.model)
-    path = export_saved_model(
-        model, tokenizer, FLAGS.export_dir, task=FLAGS.task, version=FLAGS.version, max_length=FLAGS.max_length,
-        text_pair=FLAGS.text_pair, ids_only=FLAGS.ids_only, top_k=FLAGS.top_k,
-        max_seq_len=FLAGS.max_seq_len, doc_stride=FLAGS.doc_stride, max_question_len=FLAGS.max_question_len,
-        max_answer_len=FLAGS.max_answer_len, max_answer_length=FLAGS.max_answer_length,
-        handle_impossible_answer=FLAGS.handle_impossible_answer, num_chunks=FLAGS.num_chunks,
-        pad_to_multiple_of=FLAGS.pad_to_multiple_of, check_ops=FLAGS.check_ops, progress=FLAGS.progress_bar,
-    )
+    options = ExportOptions.from_values(FLAGS.task, **{name: FLAGS[name].value for name in _DEFAULTS})
+    path = export_saved_model(model, tokenizer, FLAGS.export_dir, version=FLAGS.version, options=options,
+                              check_ops=FLAGS.check_ops, progress=FLAGS.progress_bar)
     print(path)

@@ -30,21 +30,11 @@ def export_saved_model(
     task: str | None = None,
     version: int | None = None,
     *,
-    max_length: int | None = None,
-    text_pair: bool = False,
-    ids_only: bool = False,
-    top_k: int = 5,
-    max_seq_len: int | None = None,
-    doc_stride: int | None = None,
-    max_question_len: int = 64,
-    max_answer_len: int = 15,
-    handle_impossible_answer: bool = False,
-    max_answer_length: int | None = None,
-    num_chunks: int = 8,
-    pad_to_multiple_of: int = 1,
+    options: ExportOptions | None = None,
     check_ops: bool = True,
     verify_warmup: bool = True,
     progress: bool = False,
+    **option_values,
 ) -> str:
     """Exports ``model`` as ``export_dir/<version>/`` (TF Serving's ``BASE/NAME/<version>`` layout).
 
@@ -61,9 +51,9 @@ def export_saved_model(
         export_dir: ``BASE/NAME``; ``NAME`` is the model name in the warmup requests.
         task: the head to export; inferred from the model class when None.
         version: integer version; the next free one when None. An existing version is never overwritten.
-        max_length, text_pair, ids_only, top_k, max_seq_len, doc_stride, max_question_len, max_answer_len,
-        handle_impossible_answer, max_answer_length (max_answer_len's former name), num_chunks,
-        pad_to_multiple_of: see :class:`~albert_tf.export.module.ExportOptions`.
+        options: an :class:`~albert_tf.export.options.ExportOptions` (its ``task`` must match); or, instead,
+        its fields as keywords (``max_length``, ``text_pair``, ``ids_only``, ``top_k``, the question
+        answering windows, ``num_chunks``, ...), with its defaults.
         check_ops: fail unless every op is TensorFlow core or tensorflow-text (what stock
             ``tensorflow_model_server`` can load).
         verify_warmup: replay the warmup records before publishing (a failing record would fail the
@@ -76,6 +66,13 @@ def export_saved_model(
     import tensorflow as tf
 
     inferred = model_task(model)
+    if options is not None:
+        if option_values:
+            raise TypeError("pass either options or option keywords, not both "
+                            f"(got {', '.join(sorted(option_values))})")
+        if task is not None and task != options.task:
+            raise ValueError(f"task {task!r} and options.task {options.task!r} disagree")
+        task = options.task
     if task is None:
         task = inferred
     elif task != inferred:
@@ -86,11 +83,9 @@ def export_saved_model(
         # Fail before the slow tracing; versioned_export_dir checks again right before publishing.
         raise FileExistsError(f"{os.path.join(os.fspath(export_dir), str(version))} already exists; versions are "
                               "immutable: pick another version")
-    options = ExportOptions(task=task, max_length=max_length, text_pair=text_pair, ids_only=ids_only, top_k=top_k,
-                            max_seq_len=max_seq_len, doc_stride=doc_stride, max_question_len=max_question_len,
-                            max_answer_len=max_answer_len, handle_impossible_answer=handle_impossible_answer,
-                            max_answer_length=max_answer_length, num_chunks=num_chunks,
-                            pad_to_multiple_of=pad_to_multiple_of).for_model(model.config)
+    if options is None:
+        options = ExportOptions.from_values(task, **option_values)
+    options = options.for_model(model.config)
     stages = ["tracing", "warmup check", "saving", "op check"][: 4 if check_ops else 3]
     with ProgressBar(len(stages), "export", unit="stages", enabled=progress_enabled(progress)) as bar:
         bar.update(0, stages[0])

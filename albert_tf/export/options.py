@@ -61,6 +61,20 @@ class ExportOptions:
             object.__setattr__(self, "max_answer_len", self.max_answer_length)
             object.__setattr__(self, "max_answer_length", None)
 
+    @classmethod
+    def from_values(cls, task: str, **values) -> "ExportOptions":
+        """Options from keyword values; an unknown name is a one-line error listing the known ones."""
+        unknown = sorted(set(values) - set(cls.field_defaults()))
+        if unknown:
+            raise TypeError(f"unknown export option(s) {', '.join(unknown)}; options: "
+                            f"{', '.join(cls.field_defaults())}")
+        return cls(task=task, **values)
+
+    @classmethod
+    def field_defaults(cls) -> dict:
+        """Every option but ``task``, with its default (the CLI's flag defaults)."""
+        return {f.name: f.default for f in dataclasses.fields(cls) if f.name != "task"}
+
     def for_model(self, config) -> "ExportOptions":
         """These options with ``max_length`` resolved (None follows the model's position table) and the
         task's own defaults filled in (question answering: ``max_seq_len`` and ``doc_stride``, HF's)."""

@@ -24,7 +24,8 @@ IDS_KEYS = ("input_ids", "attention_mask", "token_type_ids")
 
 def as_str_list(values) -> list[str]:
     """Request strings (numpy object/bytes arrays or lists) as Python ``str``, flattened."""
-    return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in np.asarray(values, dtype=object).ravel()]
+    values = np.asarray(values, dtype=object).ravel()
+    return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in values]
 
 
 class Task:
@@ -98,9 +99,10 @@ class Task:
 class ServingGraph:
     """One export's model call and post-processing; TensorFlow only.
 
-    ``prepare(features)`` adds what the model needs beyond token ids; ``forward(features, run)`` returns the raw outputs of the model on ``features`` (token ids, and
-    ``mask_positions`` for fill-mask heads), through ``run(fn, token_inputs, row_inputs, outputs)``, the
-    export's length-sorted sub-batch runner (:func:`albert_tf.export.graph_ops.run_in_sorted_chunks`).
+    ``prepare(features)`` adds what the model needs beyond token ids (fill-mask heads: ``mask_positions``);
+    ``forward(features, run)`` returns the raw outputs of the model on those features, through
+    ``run(fn, token_inputs, row_inputs, outputs)``, the export's length-sorted sub-batch runner
+    (:func:`albert_tf.export.graph_ops.run_in_sorted_chunks`).
     ``outputs(raw, features, strings)`` turns them into the signature's outputs (``strings`` is None on
     ``predict_ids``). A head whose text path is not one row per request row (windows over long inputs)
     sets ``windowed`` and implements ``text_outputs``.

@@ -84,3 +84,22 @@ def test_regression_loss_is_mse_like_hf(tmp_path):
     expected = hf_model(inputs, labels=tf.constant(labels)).loss
     actual = ours(inputs, labels=labels).loss
     np.testing.assert_allclose(np.asarray(actual), np.asarray(expected), atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["TFAlbertForMaskedLM", "TFAlbertForPreTraining"])
+def test_mask_positions_give_hf_logits_at_those_positions(tmp_path, name):
+    """Our extra ``mask_positions`` argument (keras-hub's MaskedLMHead semantics): HF's full-sequence logits
+    gathered at the positions; a -1 padding slot reads position 0."""
+    hf_model = _hf_model(name, "groups2_inner2", seed=2)
+    hf_model.save_pretrained(tmp_path)
+    ours = OURS[name].from_pretrained(tmp_path)
+    inputs = make_inputs(name)
+    length = inputs["input_ids"].shape[1]
+    positions = np.stack([np.array([length - 1, 1, -1]), np.array([0, 2, 3])]).astype(np.int32)
+    positions = np.resize(positions, (inputs["input_ids"].shape[0], 3))
+    key = "logits" if name == "TFAlbertForMaskedLM" else "prediction_logits"
+    full = np.asarray(hf_model(inputs)[key])
+    expected = np.take_along_axis(full, np.maximum(positions, 0)[..., None], axis=1)
+    actual = np.asarray(ours(inputs, mask_positions=positions)[key])
+    assert actual.shape == expected.shape
+    np.testing.assert_allclose(actual, expected, atol=TOLERANCE)
