@@ -96,14 +96,14 @@ def tokenizer(spm_dir):
     return AlbertTokenizer.from_pretrained(spm_dir)
 
 
-def make_model(task: str, vocab_size: int, num_labels: int | None = None, seed: int = 0):
+def make_model(task: str, vocab_size: int, num_labels: int | None = None, seed: int = 0, **config):
     import keras
 
     from albert_tf import modeling
     from albert_tf.export.signatures import TASK_MODEL_CLASSES
 
     keras.utils.set_random_seed(seed)
-    kwargs = dict(TINY, vocab_size=vocab_size)
+    kwargs = dict(TINY, vocab_size=vocab_size, **config)
     if task in LABELS and num_labels is None:
         kwargs["id2label"] = LABELS[task]
     elif num_labels is not None:

@@ -11,6 +11,7 @@ import pytest
 import tensorflow as tf
 
 from albert_tf.export.examples import encode_text_inputs
+from albert_tf.export.signatures import TASKS
 from tests.export.conftest import REPO, make_model
 
 TEXTS = ["A quiet, moving film.", "Le café était très animé."]
@@ -49,6 +50,19 @@ def test_export_command_writes_next_version_and_refuses_to_overwrite(cli_export)
                            f"--export_dir={export_dir}", "--version=1"])
     assert again.returncode != 0 and "already exists" in again.stderr
     assert os.listdir(export_dir) == ["1"]
+
+
+@pytest.mark.parametrize("task", [t for t in TASKS if t != "sequence_classification"])  # that one: cli_export
+def test_export_command_needs_no_optional_flag_for_any_head(tmp_path, tokenizer, task):
+    """Every head of a 128-position model exports with the required flags only (max_length, QA windows and
+    the rest default from the model), and the version answers its own warmup requests (replayed at export)."""
+    model_dir = str(tmp_path / "model")
+    make_model(task, tokenizer.vocab_size, max_position_embeddings=128).save_pretrained(model_dir)
+    tokenizer.save_pretrained(model_dir)
+    result = run(OUR_CLI + ["export", f"--model={model_dir}", f"--task={task}", f"--export_dir={tmp_path / task}"])
+    assert result.returncode == 0, result.stderr[-3000:]
+    with open(os.path.join(tmp_path, task, "1", "assets.extra", "albert_tf_export.json"), encoding="utf-8") as f:
+        assert json.load(f)["options"]["max_length"] == 128
 
 
 def test_show_all_lists_typed_signatures(cli_export):
