@@ -27,7 +27,8 @@ from albert_tf.pipelines.question_answering import (DEFAULT_MAX_ANSWER_LEN, DEFA
                                                     DEFAULT_MAX_SEQ_LEN)
 from albert_tf.tasks.base import ServingGraph, Task
 from albert_tf.tasks.spec import CONTEXT, QUESTION, tensor
-from albert_tf.tokenization.constants import MASK_TOKEN, SPIECE_UNDERLINE, UNK_TOKEN
+from albert_tf.tasks.text_spans import TextTokens
+from albert_tf.tokenization.constants import SPIECE_UNDERLINE
 
 __all__ = ["DEFAULT_MAX_ANSWER_LEN", "DEFAULT_MAX_QUESTION_LEN", "DEFAULT_MAX_SEQ_LEN", "QuestionAnsweringGraph",
            "QuestionAnsweringTask", "default_doc_stride", "resolve_options"]
@@ -36,8 +37,6 @@ __all__ = ["DEFAULT_MAX_ANSWER_LEN", "DEFAULT_MAX_QUESTION_LEN", "DEFAULT_MAX_SE
 CANDIDATES_PER_WINDOW = 12
 # HF's pipeline replaces excluded logits with this before the softmax.
 _EXCLUDED_LOGIT = -10000.0
-# Python's str.isspace() characters (the pipeline's metaspace offsets test text[i].isspace()).
-_WHITESPACE = r"[\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
 
 
 def default_doc_stride(max_seq_len: int) -> int:
@@ -81,21 +80,12 @@ class QuestionAnsweringGraph:
 
     def __init__(self, tokenizer, *, max_seq_len: int, doc_stride: int, max_question_len: int,
                  max_answer_len: int, handle_impossible_answer: bool = False):
-        import tensorflow as tf
-
         self.max_seq_len, self.doc_stride = int(max_seq_len), int(doc_stride)
         self.max_question_len, self.max_answer_len = int(max_question_len), int(max_answer_len)
         self.handle_impossible_answer = bool(handle_impossible_answer)
         self._cls, self._sep, self._pad = tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id
-        self._unk = tokenizer.unk_token_id
-        pieces = tokenizer.convert_ids_to_tokens(list(range(tokenizer.vocab_size)))
-        specials = set(tokenizer.all_special_tokens)
-        # Per-id facts the fast tokenizer's Metaspace offsets and word ids depend on, as constants.
-        self._special = tf.constant([p in specials for p in pieces])
-        self._mask_piece = tf.constant([p == MASK_TOKEN for p in pieces])
-        self._lone = tf.constant([p == SPIECE_UNDERLINE for p in pieces])
-        self._word_start = tf.constant([p.startswith(SPIECE_UNDERLINE) for p in pieces])
-        self._pieces = tf.constant(pieces)
+        # HF-fast offsets and word boundaries of the context (shared with token classification).
+        self._text = TextTokens(tokenizer)
 
     def ids_outputs(self, raw: dict, features: dict) -> dict:
         """``predict_ids``: token ids in, so one window per row as given, the best span of its context
@@ -109,72 +99,9 @@ class QuestionAnsweringGraph:
         start, end, score = graph_ops.best_spans(raw["start_logits"], raw["end_logits"], context, self.max_answer_len)
         span = tf.range(tf.shape(ids)[1])[tf.newaxis, :]
         inside = (span >= start[:, tf.newaxis]) & (span <= end[:, tf.newaxis])
-        joined = tf.strings.reduce_join(tf.where(inside, tf.gather(self._pieces, ids), ""), axis=1)
+        joined = tf.strings.reduce_join(tf.where(inside, tf.gather(self._text.pieces, ids), ""), axis=1)
         return {"start_token": start, "end_token": end, "score": score,
                 "answer": tf.strings.strip(tf.strings.regex_replace(joined, SPIECE_UNDERLINE, " "))}
-
-    # ------------------------------------------------------------------ context facts per token
-    def _context_tokens(self, preprocessor, context):
-        """Dense [B, T] ids, HF-fast character offsets and each token's word's first/last token index."""
-        import tensorflow as tf
-
-        ids, starts, ends = preprocessor.tokenize_with_offsets(context)
-        count = tf.cast(ids.row_lengths(), tf.int32)
-        width = tf.reduce_max(tf.concat([count, [1]], 0))
-        valid = tf.range(width)[tf.newaxis, :] < count[:, tf.newaxis]
-        shape = tf.stack([tf.shape(context, out_type=tf.int64)[0], tf.cast(width, tf.int64)])
-        ids, starts, ends = (t.to_tensor(0, shape=shape) for t in (ids, starts, ends))
-
-        # An unknown character is an <unk> inside its word (the fast tokenizer's word ids); only a
-        # "<unk>" written in the text is a special token of its own.
-        written = tf.strings.lower(tf.strings.substr(tf.broadcast_to(context[:, tf.newaxis], tf.shape(ids)),
-                                                     starts, ends - starts, unit="UTF8_CHAR"))
-        special = tf.gather(self._special, ids) & ((ids != self._unk) | tf.equal(written, UNK_TOKEN))
-        previous_special = tf.pad(special[:, :-1], [[0, 0], [1, 0]])
-        position = tf.broadcast_to(tf.range(width)[tf.newaxis, :], tf.shape(ids))
-        new_word = valid & ((position == 0) | special | previous_special | tf.gather(self._word_start, ids))
-        word = tf.cumsum(tf.cast(new_word, tf.int32), axis=1) - 1
-        word_starts = tf.ragged.boolean_mask(position, new_word)
-        bounds = tf.concat([word_starts, count[:, tf.newaxis]], axis=1).to_tensor(0)  # word w: [bounds[w], bounds[w+1])
-        word = tf.maximum(word, 0)
-        starts, ends = self._metaspace_offsets(context, ids, starts, ends, valid)
-        first = tf.gather(bounds, word, batch_dims=1)
-        last = tf.gather(bounds, tf.minimum(word + 1, tf.shape(bounds)[1] - 1), batch_dims=1) - 1
-        return {"ids": ids, "count": count, "starts": starts, "ends": ends, "first": first, "last": last}
-
-    def _metaspace_offsets(self, context, ids, starts, ends, valid):
-        """Our visible-character offsets -> the fast tokenizer's: a ``▁`` piece takes the whitespace before
-        it, a lone ``▁`` stands for the last whitespace character of its run (see
-        :func:`albert_tf.pipelines.alignment.metaspace_offsets`; the graph may place a lone ``▁`` at either
-        end of the run, both map to the same character)."""
-        import tensorflow as tf
-
-        chars = tf.strings.unicode_split(context, "UTF-8")
-        length = tf.cast(chars.row_lengths(), tf.int32)
-        space = tf.ragged.map_flat_values(tf.strings.regex_full_match, chars, _WHITESPACE)
-        columns = tf.reduce_max(tf.concat([length, [0]], 0)) + 1
-        is_space = space.to_tensor(False, shape=tf.stack([tf.shape(context, out_type=tf.int64)[0], tf.cast(columns, tf.int64)]))  # one extra column: index len is "not space"
-        at = lambda table, index: tf.gather(table, tf.clip_by_value(index, 0, columns - 1), batch_dims=1)  # noqa: E731
-        # The first non-space character at or after each index: the n-th non-space character, n = the
-        # number of non-space characters before the index.
-        char_index = tf.broadcast_to(tf.range(columns)[tf.newaxis, :], tf.shape(is_space))
-        inside = char_index < length[:, tf.newaxis]
-        nonspace = tf.ragged.boolean_mask(char_index, inside & ~is_space)
-        nonspace = tf.concat([nonspace, length[:, tf.newaxis]], axis=1).to_tensor(0)
-        before = tf.cumsum(tf.cast(inside & ~is_space, tf.int32), axis=1, exclusive=True)
-        run_end = tf.gather(nonspace, at(before, starts), batch_dims=1)
-
-        space_at = at(is_space, starts) & (starts < length[:, tf.newaxis])
-        space_before = (starts > 0) & at(is_space, starts - 1)
-        lone = tf.gather(self._lone, ids) & tf.equal(starts, ends)
-        lone_start = tf.where(space_at, run_end - 1, tf.where(space_before, starts - 1, starts))
-        lone_end = tf.where(space_at, run_end, tf.where(space_before, starts,
-                                                        tf.where(tf.equal(starts, 0) & (length[:, tf.newaxis] > 0),
-                                                                 1, ends)))
-        shifted = (tf.gather(self._word_start, ids) | tf.gather(self._mask_piece, ids)) & space_before
-        new_starts = tf.where(lone, lone_start, tf.where(shifted, starts - 1, starts))
-        new_ends = tf.where(lone, lone_end, ends)
-        return tf.where(valid, new_starts, 0), tf.where(valid, new_ends, 0)
 
     # ------------------------------------------------------------------ windows
     def windows(self, preprocessor, question, context) -> tuple[dict, dict]:
@@ -186,7 +113,7 @@ class QuestionAnsweringGraph:
         # token (where HF would raise for the whole request).
         q_ids = preprocessor.tokenize(question)[:, :min(self.max_question_len, self.max_seq_len - 4)]
         q_len = tf.cast(q_ids.row_lengths(), tf.int32)
-        ctx = self._context_tokens(preprocessor, context)
+        ctx = self._text.tokens(preprocessor, context)
         c_len = ctx["count"]
         budget = tf.maximum(self.max_seq_len - q_len - 3, 1)  # [CLS] question [SEP] context [SEP]
         stride = tf.minimum(self.doc_stride, budget - 1)
