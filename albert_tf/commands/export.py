@@ -10,6 +10,7 @@ from absl import flags
 from albert_tf.commands import reject_positional
 from albert_tf.export.options import ExportOptions
 from albert_tf.export.signatures import TASKS
+from albert_tf.tasks.token_classification import AggregationStrategy
 
 FLAGS = flags.FLAGS
 # The export options' defaults are written once, in ExportOptions; the flags show them.
@@ -38,6 +39,11 @@ flags.DEFINE_integer("max_answer_length", None, "Former name of --max_answer_len
 flags.DEFINE_bool("handle_impossible_answer", _DEFAULTS["handle_impossible_answer"],
                   "question_answering: answer '' when the [CLS] (null) score "
                   "beats every span, as HF's pipeline option.")
+flags.DEFINE_enum("aggregation_strategy", None, [s.value for s in AggregationStrategy],
+                  "token_classification: return entities as HF's pipeline with this aggregation (default: a label "
+                  "per token of the first max_length tokens).")
+flags.DEFINE_integer("stride", None, "token_classification with --aggregation_strategy: cut texts longer than "
+                     "max_length into windows sharing this many tokens (default: truncate).", lower_bound=0)
 flags.DEFINE_integer("num_chunks", _DEFAULTS["num_chunks"], "Length-sorted sub-batches per request.", lower_bound=1)
 flags.DEFINE_integer("pad_to_multiple_of", _DEFAULTS["pad_to_multiple_of"], "Sub-batch padding multiple.",
                      lower_bound=1)

@@ -33,6 +33,11 @@ class ExportOptions:
             ``min(max_seq_len // 2, 128)``), questions cut to ``max_question_len`` tokens, answers of at
             most ``max_answer_len`` tokens; see :mod:`albert_tf.tasks.question_answering`.
         max_answer_length: the former name of ``max_answer_len``, still accepted.
+        aggregation_strategy, stride: token_classification, HF's pipeline parameters: with a strategy
+            (none/simple/first/average/max) the text signature returns entities (``word``, ``start``,
+            ``end``, ``score``, ...) instead of a label per token; ``stride`` cuts a text longer than
+            ``max_length`` into windows sharing ``stride`` tokens (None: truncated, as HF without stride);
+            see :mod:`albert_tf.tasks.token_classification`.
         num_chunks: sub-batches per request; rows are sorted by length first.
         pad_to_multiple_of: each sub-batch is padded to its longest row rounded up to this. 1 by default:
             serving graphs run without XLA, so new shapes cost no compilation, while padding costs compute
@@ -50,6 +55,8 @@ class ExportOptions:
     max_answer_len: int = question_answering.DEFAULT_MAX_ANSWER_LEN
     handle_impossible_answer: bool = False
     max_answer_length: int | None = None
+    aggregation_strategy: str | None = None
+    stride: int | None = None
     num_chunks: int = 8
     pad_to_multiple_of: int = 1
 

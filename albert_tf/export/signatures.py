@@ -2,10 +2,8 @@
 
 The tensors of each head are described in its task module (:mod:`albert_tf.tasks`); this module assembles
 them into signatures. Everything else reads it: the signature builders (which check their outputs against
-it), the warmup writer, the recipes in ``export/`` and the tests. Dimension letters: ``B`` batch, ``L`` sequence
-(the batch's longest, after truncation to ``max_length``), ``N`` choices, ``M`` ``[MASK]`` tokens (the
-most in any row of the batch), ``K`` ``top_k``, ``C`` labels, ``H`` hidden size. ``B``, ``L``, ``N`` and
-``M`` are dynamic in every signature; ``C``, ``K`` and ``H`` are fixed by the exported model.
+it), the warmup writer, the recipes in ``export/`` and the tests. The dimension letters of the shapes are
+listed in :mod:`albert_tf.tasks.spec`.
 
 Example:
     >>> from albert_tf.export.signatures import signature_specs
@@ -89,16 +87,24 @@ def signatures_markdown() -> str:
         "Generated from `albert_tf/export/signatures.py` by `python export/describe_signatures.py`; do not edit.",
         "",
         "Dimensions: `B` batch, `L` sequence (the batch's longest after truncation to max_length), `N` choices,",
-        "`M` [MASK] tokens (most in any row), `K` top_k, `C` labels, `H` hidden size. `B`, `L`, `N`, `M` are",
-        "dynamic (-1 in `saved_model_cli show`); `C`, `K`, `H` are fixed by the exported model.",
+        "`M` [MASK] tokens (most in any row), `E` entities (most in any row), `K` top_k, `C` labels, `H` hidden",
+        "size. `B`, `L`, `N`, `M`, `E` are dynamic (-1 in `saved_model_cli show`); `C`, `K`, `H` are fixed by the",
+        "exported model.",
         "",
     ]
-    variants = [(task, {}) for task in TASKS]
-    variants.insert(4, ("sequence_classification", {"text_pair": True}))
-    variants.insert(5, ("sequence_classification", {"num_labels": 1}))
-    for task, kwargs in variants:
-        title = task + "".join(f" ({'pair' if k == 'text_pair' else 'regression, num_labels=1'})" for k in kwargs)
-        lines += [f"## {title}", ""]
+    from albert_tf.export.options import ExportOptions
+
+    def entities(strategy):
+        return {"options": ExportOptions(task="token_classification", aggregation_strategy=strategy)}
+
+    variants = [(task, "", {}) for task in TASKS]
+    variants.insert(4, ("sequence_classification", " (pair)", {"text_pair": True}))
+    variants.insert(5, ("sequence_classification", " (regression, num_labels=1)", {"num_labels": 1}))
+    variants.insert(8, ("token_classification", " (aggregation_strategy simple, first, average or max)",
+                        entities("simple")))
+    variants.insert(9, ("token_classification", " (aggregation_strategy none)", entities("none")))
+    for task, variant, kwargs in variants:
+        lines += [f"## {task}{variant}", ""]
         for spec in signature_specs(task, **kwargs).values():
             lines += [f"### `{spec.name}` ({spec.method_name}): {spec.doc}", "",
                       "| | name | dtype | shape | meaning |", "|---|---|---|---|---|"]

@@ -11,13 +11,13 @@ Example:
 
 from __future__ import annotations
 
-from albert_tf.tasks._token_classification_task import TokenClassificationTask
 from albert_tf.tasks.base import ServingGraph, Task
 from albert_tf.tasks.feature_extraction import FeatureExtractionTask
 from albert_tf.tasks.fill_mask import MaskedLMTask, PretrainingTask
 from albert_tf.tasks.multiple_choice import MultipleChoiceTask
 from albert_tf.tasks.question_answering import QuestionAnsweringTask
 from albert_tf.tasks.sequence_classification import SequenceClassificationTask
+from albert_tf.tasks.token_classification import TokenClassificationTask
 
 __all__ = ["TASKS", "ServingGraph", "Task", "get_task", "task_for_model"]
 

@@ -40,6 +40,7 @@ class Task:
         offsets: the text path needs character offsets per token.
         special_tokens_mask: the text path needs HF's special-tokens mask per token.
         accepts_text_pair: ``text_pair`` is an export option (the classifier trained on pairs).
+        accepts_entities: ``aggregation_strategy`` and ``stride`` are export options (token classification).
     """
 
     name: str = ""
@@ -50,6 +51,7 @@ class Task:
     offsets = False
     special_tokens_mask = False
     accepts_text_pair = False
+    accepts_entities = False
 
     # ------------------------------------------------------------------ signature table
     def text_inputs(self, text_pair: bool = False) -> tuple[TensorDoc, ...]:
@@ -79,6 +81,8 @@ class Task:
         if options.text_pair and not self.accepts_text_pair:
             raise ValueError("text_pair applies to sequence_classification only (pretraining, question "
                              "answering and multiple choice always take two inputs)")
+        if not self.accepts_entities and (options.aggregation_strategy is not None or options.stride is not None):
+            raise ValueError("aggregation_strategy and stride apply to token_classification only")
 
     # ------------------------------------------------------------------ Python-side encoding
     def encode_texts(self, tokenizer, text_inputs: dict, max_length: int) -> dict[str, np.ndarray]:

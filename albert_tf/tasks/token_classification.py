@@ -1,5 +1,7 @@
-"""Token classification in graph, as HF 4.x's ``pipeline("token-classification", stride=..., aggregation_strategy=...)``
-with ALBERT's fast tokenizer.
+"""Token classification: ``TFAlbertForTokenClassification``. An export gives a label per token by default
+(``labels``/``label_ids``/``scores``/``offsets``, the first ``max_length`` tokens); with the export option
+``aggregation_strategy`` (and ``stride`` for long texts) its text signature returns entities instead, as HF
+4.x's ``pipeline("token-classification", stride=..., aggregation_strategy=...)`` with ALBERT's fast tokenizer.
 
 A text longer than ``max_length`` is cut into windows (HF's ``truncation=True``,
 ``return_overflowing_tokens=True``, ``stride``: each window is ``[CLS] tokens [SEP]``, consecutive windows
@@ -33,11 +35,23 @@ Example:
 from __future__ import annotations
 
 from albert_tf.pipelines.token_classification import AggregationStrategy, TokenClassificationPipeline, _strategy
+from albert_tf.tasks.base import ServingGraph, Task
 from albert_tf.tasks.spec import tensor
 from albert_tf.tasks.text_spans import TextTokens
 from albert_tf.tokenization.constants import SPIECE_UNDERLINE
 
-__all__ = ["AggregationStrategy", "TokenClassificationGraph"]
+__all__ = ["AggregationStrategy", "TokenClassificationGraph", "TokenClassificationTask", "validate_options"]
+
+# Per-token outputs (the default export, and predict_ids of every token-classification export).
+_TOKEN_IDS = (
+    tensor("labels", "string", "BL", "config.id2label of each token's argmax; '' at [CLS]/[SEP]/padding"),
+    tensor("label_ids", "int32", "BL", "argmax label id of each token; -1 at [CLS]/[SEP]/padding"),
+    tensor("scores", "float32", "BL", "softmax probability of the chosen label; 0 at [CLS]/[SEP]/padding"),
+)
+_TOKEN_TEXT = _TOKEN_IDS + (
+    tensor("offsets", "int32", "BL2", "(start, end) of each token in characters of text; (0, 0) at "
+           "[CLS]/[SEP]/padding"),
+)
 
 _NONE_OUTPUTS = (
     tensor("entity", "string", "BE", "config.id2label of the token's argmax; '' past num_entities"),
@@ -56,6 +70,35 @@ _GROUP_OUTPUTS = (
     tensor("end", "int32", "BE", "end (exclusive) in characters of text; -1 past num_entities"),
 )
 _NUM = tensor("num_entities", "int32", "B", "entities of the row (the rest of its E entries is padding)")
+
+
+def entity_outputs(aggregation_strategy: str) -> tuple:
+    """The text signature's outputs of an entity export (``TensorDoc`` entries)."""
+    none = _strategy(aggregation_strategy) == AggregationStrategy.NONE
+    return (_NONE_OUTPUTS if none else _GROUP_OUTPUTS) + (_NUM,)
+
+
+def validate_options(aggregation_strategy: str | None, stride: int | None, max_length: int) -> str | None:
+    """One-line errors for entity options no row could use (HF's wording where HF has one); returns the
+    strategy's canonical name (None: per-token outputs)."""
+    if aggregation_strategy is None:
+        if stride is not None:
+            raise ValueError("stride needs aggregation_strategy (none/simple/first/average/max): windows over a "
+                             "long text are merged into entities")
+        return None
+    strategy = _strategy(aggregation_strategy)
+    if max_length < 3:
+        raise ValueError(f"max_length must be at least 3 ([CLS] token [SEP]), got {max_length}")
+    if stride is not None:
+        if isinstance(stride, bool) or int(stride) != stride or stride < 0:
+            raise ValueError(f"stride must be a non-negative integer, got {stride!r}")
+        if stride >= max_length - 2:
+            raise ValueError(f"`stride` ({stride}) must be less than the model's maximum length minus the 2 "
+                             f"special tokens ({max_length - 2})")
+        if strategy == AggregationStrategy.NONE:  # HF's error
+            raise ValueError('`stride` was provided to process all the text but `aggregation_strategy="none"`, '
+                             "please select another one instead.")
+    return strategy.value
 
 
 def _segments(values, segment, count):
@@ -90,19 +133,8 @@ class TokenClassificationGraph:
                  aggregation_strategy: str = "simple", ignore_labels=("O",)):
         import tensorflow as tf
 
-        self.strategy = _strategy(aggregation_strategy)
+        self.strategy = _strategy(validate_options(aggregation_strategy, stride, int(max_length)))
         self.max_length = int(max_length)
-        if self.max_length < 3:
-            raise ValueError(f"max_length must be at least 3 ([CLS] token [SEP]), got {max_length}")
-        if stride is not None:
-            if isinstance(stride, bool) or int(stride) != stride or stride < 0:
-                raise ValueError(f"stride must be a non-negative integer, got {stride!r}")
-            if stride >= self.max_length - 2:
-                raise ValueError(f"`stride` ({stride}) must be less than the model's maximum length minus the 2 "
-                                 f"special tokens ({self.max_length - 2})")
-            if self.strategy == AggregationStrategy.NONE:  # HF's error
-                raise ValueError('`stride` was provided to process all the text but `aggregation_strategy="none"`, '
-                                 "please select another one instead.")
         self.stride = None if stride is None else int(stride)
         ignore = set(ignore_labels)
         self._cls, self._sep, self._pad = tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id
@@ -121,7 +153,7 @@ class TokenClassificationGraph:
 
     def output_docs(self) -> tuple:
         """The text signature's outputs (``TensorDoc`` entries)."""
-        return (_NONE_OUTPUTS if self.strategy == AggregationStrategy.NONE else _GROUP_OUTPUTS) + (_NUM,)
+        return entity_outputs(self.strategy.value)
 
     # ------------------------------------------------------------------ windows
     def windows(self, preprocessor, text) -> tuple[dict, dict]:
@@ -166,7 +198,9 @@ class TokenClassificationGraph:
 
         # Pre-entities (HF's gather_pre_entities): the non-special tokens of every window, flat.
         t_window, t_position, t_at = meta["t_window"], meta["t_position"], meta["t_at"]
-        probs = tf.nn.softmax(tf.gather_nd(raw["logits"], tf.stack([t_window, t_position], axis=1)), axis=-1)
+        # [W, L, C]: the export's sub-batch runner returns tensors of unknown rank.
+        logits = tf.ensure_shape(raw["logits"], [None, None, self._labels.shape[0]])
+        probs = tf.nn.softmax(tf.gather_nd(logits, tf.stack([t_window, t_position], axis=1)), axis=-1)
         ids = tf.gather_nd(meta["ids"], t_at)
         start, end = tf.gather_nd(meta["starts"], t_at), tf.gather_nd(meta["ends"], t_at)
         sentence = tf.gather(text, t_at[:, 0])
@@ -275,3 +309,77 @@ class TokenClassificationGraph:
         out = {k: tf.where(real, tf.gather(v, chosen, batch_dims=1), pad[k]) for k, v in s.items()}
         out["num_entities"] = num
         return out
+
+
+# ------------------------------------------------------------------ the task (export's view)
+class TokenClassificationTask(Task):
+    name = "token_classification"
+    model_class = "TFAlbertForTokenClassification"
+    offsets = True
+    special_tokens_mask = True
+    accepts_entities = True
+
+    def outputs(self, *, regression=False, text=True, options=None):
+        if text and options is not None and options.aggregation_strategy is not None:
+            return entity_outputs(options.aggregation_strategy)
+        return _TOKEN_TEXT if text else _TOKEN_IDS
+
+    def validate_options(self, options, config):
+        super().validate_options(options, config)
+        validate_options(options.aggregation_strategy, options.stride, options.max_length)
+        if options.aggregation_strategy is not None and options.ids_only:
+            raise ValueError("aggregation_strategy needs the text signature (entities carry character offsets "
+                             "into the text); drop ids_only")
+
+    def serving_graph(self, model, tokenizer, options):
+        if options.aggregation_strategy is not None and not options.ids_only:
+            return _EntityServingGraph(self, model, tokenizer, options)
+        return _TokenLabelsGraph(self, model, tokenizer, options)
+
+
+class _TokenLabelsGraph(ServingGraph):
+    """A label per token of the (truncated) text, or of the given ids."""
+
+    def __init__(self, task, model, tokenizer, options):
+        super().__init__(task, model, tokenizer, options)
+        self.labels = self.label_table()
+        self.cls_id, self.sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
+
+    def forward(self, features, run):
+        import tensorflow as tf
+
+        return run(lambda f: {"logits": self.call(f).logits}, features, {}, {"logits": (tf.float32, True)})
+
+    def outputs(self, raw, features, strings):
+        import tensorflow as tf
+
+        ids, mask = features["input_ids"], features["attention_mask"]
+        if strings is not None:
+            real = (mask > 0) & (features["special_tokens_mask"] == 0)
+        else:
+            real = (mask > 0) & (ids != self.cls_id) & (ids != self.sep_id)
+        label_ids = tf.argmax(raw["logits"], axis=-1, output_type=tf.int32)
+        scores = tf.reduce_max(tf.nn.softmax(raw["logits"], axis=-1), axis=-1)
+        out = {"labels": tf.where(real, tf.gather(self.labels, label_ids), ""),
+               "label_ids": tf.where(real, label_ids, -1),
+               "scores": tf.where(real, scores, 0.0)}
+        if strings is not None:
+            out["offsets"] = tf.where(real[..., tf.newaxis], features["offsets"], 0)
+        return out
+
+
+class _EntityServingGraph(_TokenLabelsGraph):
+    """Text: windows over each text and HF's entities (:class:`TokenClassificationGraph`); ids: per token."""
+
+    windowed = True
+
+    def __init__(self, task, model, tokenizer, options):
+        super().__init__(task, model, tokenizer, options)
+        self.entities = TokenClassificationGraph(
+            tokenizer, labels=[self.config.id2label[i] for i in range(self.config.num_labels)],
+            max_length=options.max_length, stride=options.stride,
+            aggregation_strategy=options.aggregation_strategy)
+
+    def text_outputs(self, preprocessor, strings, run_model):
+        features, meta = self.entities.windows(preprocessor, strings["text"])
+        return self.entities.outputs(run_model(features), features, meta, strings["text"])

@@ -58,6 +58,10 @@ def test_export_errors_are_one_line(model_dir, tmp_path):
     assert_one_line_error(export(wrong_types), "export", f"{wrong_types / 'config.json'}", "hidden_size",
                           "'32'")
 
+    # The entity flags reach the export options (and belong to token classification).
+    assert_one_line_error(export(model_dir, "--aggregation_strategy=simple", "--stride=4"), "export",
+                          "aggregation_strategy and stride apply to token_classification only")
+
     os.makedirs(tmp_path / "exports" / "clf" / "1")
     assert_one_line_error(export(model_dir, "--version=1"), "export", f"{tmp_path / 'exports' / 'clf' / '1'} already "
                           "exists")

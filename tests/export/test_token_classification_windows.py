@@ -1,4 +1,5 @@
-"""The in-graph token classification (albert_tf/tasks/token_classification.py) equals HF 4.57's TF
+"""The in-graph token classification (albert_tf/tasks/token_classification.py), and the export with its
+``aggregation_strategy``/``stride`` options, equal HF 4.57's TF
 ``pipeline("token-classification", stride=S, aggregation_strategy=X)`` with the fast tokenizer.
 
 Oracle: HF's TFAlbertForTokenClassification loaded from our save_pretrained (tf_model.h5) and
@@ -61,32 +62,46 @@ def setup(tokenizer, tmp_path_factory):
     return model, hf, rows
 
 
-def _graph_outputs(model, tokenizer, rows, **kwargs):
+STRATEGIES = [("simple", STRIDE), ("first", STRIDE), ("average", STRIDE), ("max", STRIDE), ("none", None),
+              ("simple", None)]
+
+
+@pytest.fixture(scope="module")
+def graph_outputs(setup, tokenizer):
+    """(strategy, stride) -> the graph's outputs on the rows: one traced function for every case (windows
+    and the model once per stride), so the tokenizer graph is traced and run once."""
     import tensorflow as tf
 
     from albert_tf.tasks.token_classification import TokenClassificationGraph
     from albert_tf.tokenization import AlbertPreprocessor
 
+    model, _, rows = setup
     pre = AlbertPreprocessor.from_tokenizer(tokenizer, max_length=MAX_LENGTH, return_offsets=True,
                                             offset_unit="char")
-    graph = TokenClassificationGraph(tokenizer, labels=LABELS, max_length=MAX_LENGTH, **kwargs)
+    graphs = {case: TokenClassificationGraph(tokenizer, labels=LABELS, max_length=MAX_LENGTH, stride=case[1],
+                                             aggregation_strategy=case[0]) for case in STRATEGIES}
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
     def run(text):
-        features, meta = graph.windows(pre, text)
-        logits = model(**features, training=False).logits
-        return graph.outputs({"logits": logits}, features, meta, text)
+        out, windows = {}, {}
+        for (strategy, stride), graph in graphs.items():
+            if stride not in windows:
+                features, meta = graph.windows(pre, text)
+                windows[stride] = features, meta, {"logits": model(**features, training=False).logits}
+            features, meta, raw = windows[stride]
+            out[f"{strategy}/{stride}"] = graph.outputs(raw, features, meta, text)
+        return out
 
-    out = {k: v.numpy() for k, v in run(tf.constant(rows)).items()}
-    assert set(out) == {d.name for d in graph.output_docs()}
-    return out
+    result = run(tf.constant(rows))
+    outputs = {}
+    for case, graph in graphs.items():
+        out = {k: v.numpy() for k, v in result[f"{case[0]}/{case[1]}"].items()}
+        assert set(out) == {d.name for d in graph.output_docs()}
+        outputs[case] = out
+    return outputs
 
 
-@pytest.mark.parametrize("strategy,stride", [("simple", STRIDE), ("first", STRIDE), ("average", STRIDE),
-                                             ("max", STRIDE), ("none", None), ("simple", None)])
-def test_equals_hf_pipeline(setup, tokenizer, strategy, stride):
-    model, hf, rows = setup
-    out = _graph_outputs(model, tokenizer, rows, stride=stride, aggregation_strategy=strategy)
+def _assert_equals_hf(hf, rows, out, strategy, stride):
     kwargs = {"aggregation_strategy": strategy} if stride is None else {"aggregation_strategy": strategy,
                                                                          "stride": stride}
     label = "entity" if strategy == "none" else "entity_group"
@@ -100,3 +115,61 @@ def test_equals_hf_pipeline(setup, tokenizer, strategy, stride):
         np.testing.assert_allclose(out["score"][b, :n], [w["score"] for w in want], atol=SCORE_ATOL)
         assert (out["score"][b, n:] == 0).all() and (out["start"][b, n:] == -1).all()
     assert int(out["num_entities"][2]) == 0 and int(out["num_entities"][0]) > 0
+
+
+@pytest.mark.parametrize("strategy,stride", STRATEGIES)
+def test_equals_hf_pipeline(setup, graph_outputs, strategy, stride):
+    _, hf, rows = setup
+    _assert_equals_hf(hf, rows, graph_outputs[(strategy, stride)], strategy, stride)
+
+
+def test_export_with_stride_and_aggregation_equals_hf_pipeline(setup, tokenizer, tmp_path):
+    """The exported SavedModel (``aggregation_strategy`` and ``stride`` export options) on the same rows;
+    ``predict_ids`` keeps the per-token outputs."""
+    import tensorflow as tf
+
+    from albert_tf.export import export_saved_model
+    from albert_tf.export.signatures import signature_specs
+
+    model, hf, rows = setup
+    path = export_saved_model(model, tokenizer, str(tmp_path / "ner"), task="token_classification",
+                              max_length=MAX_LENGTH, aggregation_strategy="average", stride=STRIDE,
+                              verify_warmup=False)
+    loaded = tf.saved_model.load(path)
+    out = {k: v.numpy() for k, v in loaded.signatures["serving_default"](text=tf.constant(rows)).items()}
+    _assert_equals_hf(hf, rows, out, "average", STRIDE)
+    ids = tokenizer(rows[1:2], return_tensors="np")
+    per_token = loaded.signatures["predict_ids"](**{k: tf.constant(ids[k], tf.int32) for k in
+                                                    ("input_ids", "attention_mask", "token_type_ids")})
+    names = signature_specs("token_classification", num_labels=len(LABELS))["predict_ids"].output_names
+    assert sorted(per_token) == sorted(names)
+    logits = model(**{k: ids[k] for k in ("input_ids", "attention_mask", "token_type_ids")}, training=False).logits
+    np.testing.assert_array_equal(per_token["label_ids"].numpy()[0, 1:-1], np.argmax(logits[0, 1:-1], axis=-1))
+
+
+@pytest.mark.parametrize("values,message", [
+    ({"stride": 4}, "stride needs aggregation_strategy"),
+    ({"aggregation_strategy": "none", "stride": 4}, "please select another one"),
+    ({"aggregation_strategy": "simple", "stride": MAX_LENGTH - 2}, "must be less than"),
+    ({"aggregation_strategy": "simple", "ids_only": True}, "drop ids_only"),
+    ({"aggregation_strategy": "loudest"}, "loudest"),
+])
+def test_entity_options_get_one_line_errors(values, message):
+    from albert_tf import modeling
+    from albert_tf.export.options import ExportOptions
+
+    config = modeling.AlbertConfig(**dict(TINY, vocab_size=100, id2label=dict(enumerate(LABELS))))
+    options = ExportOptions.from_values("token_classification", max_length=MAX_LENGTH, **values)
+    with pytest.raises(ValueError, match=message) as error:
+        options.for_model(config).validate(config)
+    assert "\n" not in str(error.value)
+
+
+def test_entity_options_belong_to_token_classification():
+    from albert_tf import modeling
+    from albert_tf.export.options import ExportOptions
+
+    config = modeling.AlbertConfig(**dict(TINY, vocab_size=100))
+    options = ExportOptions(task="sequence_classification", aggregation_strategy="simple").for_model(config)
+    with pytest.raises(ValueError, match="token_classification only"):
+        options.validate(config)
