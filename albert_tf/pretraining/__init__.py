@@ -23,7 +23,7 @@ _EXPORTS = {
     "create_pretraining_data": _P + "data",
     "iterate_records": _P + "data",
     "shard_file_names": _P + "data",
-    "split_sentences": _P + "data",
+    "split_sentences": _P + "documents",
     "hf_pretraining_features": _P + "input",
     "mask_batch_in_graph": _P + "input",
     "pretraining_dataset": _P + "input",

@@ -33,6 +33,13 @@ Differences from the reference script, all documented choices:
   round, and written round-robin to the shards;
 - randomness comes from one seeded ``random.Random``: the same inputs and seed give identical files.
 
+This module holds the driver (:func:`create_pretraining_data`, the atomic shard writers, the report) and the
+record reader :func:`iterate_records`. Reading the corpus into documents (:func:`split_sentences`,
+:func:`read_documents`, :func:`expand_input_files`) lives in :mod:`albert_tf.pretraining.documents`; one
+document's instances and their serialization (:class:`Vocabulary`, :class:`TrainingInstance`,
+:func:`instances_from_document`, :func:`serialize_instance`) in :mod:`albert_tf.pretraining.instances`. All
+are still importable from here.
+
 Example:
     >>> import glob, tempfile
     >>> from albert_tf.tokenization import train_tokenizer
@@ -47,18 +54,29 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import glob as glob_lib
 import json
 import logging
 import os
 import random
-import re
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from albert_tf.pretraining import masking
-from albert_tf.utils.io import name_invalid_utf8
+from albert_tf.pretraining.documents import (  # noqa: F401
+    _SENTENCE_END,
+    _read_file_documents,
+    expand_input_files,
+    read_documents,
+    split_sentences,
+)
+from albert_tf.pretraining.instances import (  # noqa: F401
+    TrainingInstance,
+    Vocabulary,
+    _split_single_segment,
+    _truncate_pair,
+    instances_from_document,
+    serialize_instance,
+)
 from albert_tf.utils.progress import ProgressBar, progress_enabled
 
 logger = logging.getLogger("albert_tf")
@@ -68,60 +86,6 @@ FEATURE_NAMES = (
     "masked_lm_weights", "sentence_order_label",
 )
 STATS_SUFFIX = ".stats.json"
-
-# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace and an
-# upper-case letter, digit or opening quote. Abbreviations ("U.S. Army") split too: good enough for SOP.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
-
-
-def split_sentences(line: str) -> list[str]:
-    """Splits a paragraph into sentences with a punctuation rule.
-
-    >>> split_sentences("It rained. Then it stopped! Did it? yes.")
-    ['It rained.', 'Then it stopped!', 'Did it? yes.']
-    """
-    parts = []
-    start = 0
-    for match in _SENTENCE_END.finditer(line):
-        parts.append(line[start:match.start()] + match.group(0).strip())
-        start = match.end()
-    parts.append(line[start:])
-    return [p.strip() for p in parts if p.strip()]
-
-
-@dataclasses.dataclass
-class Vocabulary:
-    """What the recipe needs to know about the tokenizer's vocabulary, by id."""
-
-    word_start: np.ndarray  # [vocab] bool: piece starts a word
-    random_ids: np.ndarray  # ids random replacements are drawn from (ordinary pieces)
-    cls_id: int
-    sep_id: int
-    mask_id: int
-    pad_id: int
-    size: int
-
-    @classmethod
-    def from_tokenizer(cls, tokenizer) -> "Vocabulary":
-        sp = tokenizer.sp_model
-        size = sp.get_piece_size()
-        word_start = np.array([masking.is_word_start_piece(sp.id_to_piece(i)) for i in range(size)], bool)
-        special = {tokenizer.pad_token_id, tokenizer.unk_token_id, tokenizer.cls_token_id,
-                   tokenizer.sep_token_id, tokenizer.mask_token_id}
-        ordinary = [i for i in range(size)
-                    if i not in special and not (sp.is_control(i) or sp.is_unknown(i) or sp.is_unused(i))]
-        return cls(word_start=word_start, random_ids=np.array(ordinary, np.int32), cls_id=tokenizer.cls_token_id,
-                   sep_id=tokenizer.sep_token_id, mask_id=tokenizer.mask_token_id, pad_id=tokenizer.pad_token_id,
-                   size=size)
-
-
-@dataclasses.dataclass
-class TrainingInstance:
-    input_ids: list[int]
-    segment_ids: list[int]
-    token_boundary: list[int]
-    masked: masking.MaskedSequence
-    swapped: bool
 
 
 @dataclasses.dataclass
@@ -163,152 +127,6 @@ class PretrainingDataReport:
         data = dataclasses.asdict(self)
         data["summary"] = self.summary()
         return json.dumps(data, indent=2, sort_keys=True, default=str) + "\n"
-
-
-def expand_input_files(patterns: str | Sequence[str]) -> list[str]:
-    """Comma-separated globs (or a list of them) -> sorted, de-duplicated existing files."""
-    if isinstance(patterns, str):
-        patterns = [p for p in patterns.split(",") if p.strip()]
-    files: list[str] = []
-    for pattern in patterns:
-        matches = sorted(glob_lib.glob(os.path.expanduser(pattern.strip())))
-        if not matches:
-            raise FileNotFoundError(f"no input file matches {pattern!r}")
-        files.extend(matches)
-    return sorted(dict.fromkeys(files))
-
-
-def read_documents(input_files: Sequence[str], tokenizer, *, sentence_split: bool = True,
-                   max_documents: int | None = None) -> list[list[np.ndarray]]:
-    """Documents as lists of segments, each an int32 array of token ids (no special tokens).
-
-    The tokenizer does ALBERT's preprocessing (lowercasing, accent stripping, whitespace collapse), so
-    ids are those `AlbertTokenizer` gives at fine-tuning time.
-    """
-    documents: list[list[np.ndarray]] = [[]]
-    for path in input_files:
-        try:
-            done = _read_file_documents(path, tokenizer, documents, sentence_split, max_documents)
-        except UnicodeDecodeError:
-            name_invalid_utf8([path])  # the decode error itself names neither the file nor the line
-            raise
-        if done:
-            break
-    return [d for d in documents if d]
-
-
-def _read_file_documents(path: str, tokenizer, documents: list, sentence_split: bool,
-                         max_documents: int | None) -> bool:
-    """Appends one file's documents to ``documents``; True once ``max_documents`` are complete."""
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                if documents[-1]:
-                    if max_documents is not None and len(documents) >= max_documents:
-                        return True
-                    documents.append([])
-                continue
-            for sentence in (split_sentences(line) if sentence_split else [line]):
-                ids = tokenizer.convert_tokens_to_ids(tokenizer.tokenize(sentence))
-                if ids:
-                    documents[-1].append(np.asarray(ids, np.int32))
-    # A file ends a document even without a trailing blank line.
-    if documents[-1]:
-        if max_documents is not None and len(documents) >= max_documents:
-            return True
-        documents.append([])
-    return False
-
-
-def _truncate_pair(tokens_a: list[int], tokens_b: list[int], max_num_tokens: int, rng: random.Random) -> None:
-    """Drops tokens from the front or back (at random) of the longer side until the pair fits."""
-    while len(tokens_a) + len(tokens_b) > max_num_tokens:
-        longer = tokens_a if len(tokens_a) > len(tokens_b) else tokens_b
-        if rng.random() < 0.5:
-            del longer[0]
-        else:
-            longer.pop()
-
-
-def _split_single_segment(segment: np.ndarray, vocab: Vocabulary, rng: random.Random):
-    """A one-segment chunk is cut at a random word start (any token if it is one word)."""
-    cuts = [i for i in range(1, len(segment)) if vocab.word_start[segment[i]]] or list(range(1, len(segment)))
-    if not cuts:
-        return None
-    cut = cuts[rng.randrange(len(cuts))]
-    return list(segment[:cut]), list(segment[cut:])
-
-
-def instances_from_document(document: list[np.ndarray], vocab: Vocabulary, rng: random.Random, *,
-                            max_seq_length: int, max_predictions_per_seq: int, masked_lm_prob: float,
-                            short_seq_prob: float, max_ngram: int) -> Iterator[TrainingInstance]:
-    """The recipe's chunking, A/B split, swap, truncation and masking for one document."""
-    max_num_tokens = max_seq_length - 3  # [CLS], [SEP], [SEP]
-    target_length = max_num_tokens
-    if rng.random() < short_seq_prob:
-        target_length = rng.randint(2, max_num_tokens)
-    chunk: list[np.ndarray] = []
-    chunk_length = 0
-    for index, segment in enumerate(document):
-        chunk.append(segment)
-        chunk_length += len(segment)
-        if index != len(document) - 1 and chunk_length < target_length:
-            continue
-        if len(chunk) >= 2:
-            a_end = rng.randint(1, len(chunk) - 1)
-            tokens_a = [int(t) for s in chunk[:a_end] for t in s]
-            tokens_b = [int(t) for s in chunk[a_end:] for t in s]
-        else:
-            pair = _split_single_segment(chunk[0], vocab, rng)
-            chunk, chunk_length = [], 0
-            if pair is None:
-                continue
-            tokens_a, tokens_b = [int(t) for t in pair[0]], [int(t) for t in pair[1]]
-        chunk, chunk_length = [], 0
-        swapped = rng.random() < 0.5
-        if swapped:
-            tokens_a, tokens_b = tokens_b, tokens_a
-        _truncate_pair(tokens_a, tokens_b, max_num_tokens, rng)
-        input_ids = [vocab.cls_id] + tokens_a + [vocab.sep_id] + tokens_b + [vocab.sep_id]
-        segment_ids = [0] * (len(tokens_a) + 2) + [1] * (len(tokens_b) + 1)
-        special = [False] * len(input_ids)
-        for i in (0, len(tokens_a) + 1, len(input_ids) - 1):
-            special[i] = True
-        word_starts = [bool(s or vocab.word_start[t]) for t, s in zip(input_ids, special)]
-        masked = masking.mask_sequence(
-            input_ids, word_starts, special, mask_id=vocab.mask_id, random_ids=vocab.random_ids,
-            max_predictions=max_predictions_per_seq, rng=rng, masked_lm_prob=masked_lm_prob, max_ngram=max_ngram,
-        )
-        yield TrainingInstance(input_ids=masked.input_ids, segment_ids=segment_ids,
-                               token_boundary=[int(w) for w in word_starts], masked=masked, swapped=swapped)
-
-
-def serialize_instance(instance: TrainingInstance, max_seq_length: int, max_predictions_per_seq: int) -> bytes:
-    """One ``tf.train.Example`` with the features listed in the module docstring."""
-    import tensorflow as tf
-
-    n = len(instance.input_ids)
-    pad = max_seq_length - n
-    positions = instance.masked.positions
-    p_pad = max_predictions_per_seq - len(positions)
-
-    def ints(values):
-        return tf.train.Feature(int64_list=tf.train.Int64List(value=values))
-
-    features = {
-        "input_ids": ints(instance.input_ids + [0] * pad),
-        "input_mask": ints([1] * n + [0] * pad),
-        "segment_ids": ints(instance.segment_ids + [0] * pad),
-        "token_boundary": ints(instance.token_boundary + [0] * pad),
-        "masked_lm_positions": ints(positions + [0] * p_pad),
-        "masked_lm_ids": ints(instance.masked.labels + [0] * p_pad),
-        "masked_lm_weights": tf.train.Feature(
-            float_list=tf.train.FloatList(value=[1.0] * len(positions) + [0.0] * p_pad)),
-        "sentence_order_label": ints([int(instance.swapped)]),
-    }
-    # deterministic=True: map fields otherwise serialize in a per-process order, breaking "same seed, same bytes".
-    return tf.train.Example(features=tf.train.Features(feature=features)).SerializeToString(deterministic=True)
 
 
 def shard_file_names(output_prefix: str, num_shards: int) -> list[str]:
