@@ -2,6 +2,10 @@
 ``prepare_for_model``, ``truncate_sequences``, ``pad`` and ``decode`` (``PreTrainedTokenizerBase``'s
 behaviour, warnings included, for a slow tokenizer).
 
+This module holds the encoders; ``pad`` lives in :mod:`albert_tf.tokenization.padding` (:class:`PaddingMixin`),
+``decode`` in :mod:`albert_tf.tokenization.decoding` (:class:`DecodingMixin`), both bases of
+:class:`EncodingMixin`, and the padding/truncation strategy tables in :mod:`albert_tf.tokenization.strategies`.
+
 Example:
     >>> enc = tok(["a b", "c"], padding=True, padding_side="left")  # doctest: +SKIP
     >>> tok.pad([{"input_ids": [2, 9, 3]}, {"input_ids": [2, 3]}], return_tensors="np")  # doctest: +SKIP
@@ -11,27 +15,13 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from collections.abc import Mapping
 
 from albert_tf.tokenization import constants
 from albert_tf.tokenization.added_tokens import logger
-from albert_tf.tokenization.batch_encoding import BatchEncoding, to_py_obj
-
-_PADDING = {True: "longest", "longest": "longest", "max_length": "max_length", False: "do_not_pad",
-            "do_not_pad": "do_not_pad", None: "do_not_pad"}
-_TRUNCATION = {True: "longest_first", "longest_first": "longest_first", "only_first": "only_first",
-               "only_second": "only_second", False: "do_not_truncate", "do_not_truncate": "do_not_truncate",
-               None: "do_not_truncate"}
-_SIDES = ("left", "right")
-
-
-def _strategy(value, table: dict, what: str) -> str:
-    value = getattr(value, "value", value)  # HF's PaddingStrategy / TruncationStrategy enums
-    try:
-        return table[value]
-    except (KeyError, TypeError):
-        choices = ", ".join(repr(k) for k in table if isinstance(k, str))
-        raise ValueError(f"{what} must be True, False or one of {choices}; got {value!r}") from None
+from albert_tf.tokenization.batch_encoding import BatchEncoding, to_py_obj  # noqa: F401
+from albert_tf.tokenization.decoding import DecodingMixin
+from albert_tf.tokenization.padding import PaddingMixin
+from albert_tf.tokenization.strategies import _PADDING, _SIDES, _TRUNCATION, _strategy
 
 
 def _is_text_input(t) -> bool:
@@ -45,7 +35,7 @@ def _is_text_input(t) -> bool:
     return False
 
 
-class EncodingMixin:
+class EncodingMixin(PaddingMixin, DecodingMixin):
     """HF's encode / pad / decode API over ``tokenize``, ``convert_tokens_to_ids`` and the special-token
     builders of the subclass."""
 
@@ -346,141 +336,3 @@ class EncodingMixin:
                             "Token indices sequence length is longer than the specified maximum sequence length for "
                             f"this model ({len(ids)} > {self.model_max_length}). Running this sequence through the "
                             "model will result in indexing errors")
-
-    # ---------------------------------------------------------------- padding
-    def pad(self, encoded_inputs, padding=True, max_length=None, pad_to_multiple_of=None, padding_side=None,
-            return_attention_mask=None, return_tensors=None, verbose=True) -> BatchEncoding:
-        """Pad one encoding, a batch (dict of lists) or a list of encodings (HF's ``pad``); tensors in,
-        tensors of the same kind out."""
-        return self._pad_batch(encoded_inputs, padding=padding, max_length=max_length,
-                               pad_to_multiple_of=pad_to_multiple_of, padding_side=padding_side,
-                               return_attention_mask=return_attention_mask, return_tensors=return_tensors,
-                               verbose=verbose)
-
-    def _pad_batch(self, encoded_inputs, padding=True, max_length=None, pad_to_multiple_of=None, padding_side=None,
-                   return_attention_mask=None, return_tensors=None, verbose=True) -> BatchEncoding:
-        # What pad() does; the encoders call this one, so that AlbertTokenizerFast's pad() can warn like HF's
-        # fast tokenizers only when user code pads.
-        if isinstance(encoded_inputs, (list, tuple)) and encoded_inputs and isinstance(encoded_inputs[0], Mapping):
-            encoded_inputs = {key: [example[key] for example in encoded_inputs] for key in encoded_inputs[0]}
-        main = self.model_input_names[0]
-        if not isinstance(encoded_inputs, Mapping) or main not in encoded_inputs:
-            keys = list(encoded_inputs.keys()) if isinstance(encoded_inputs, Mapping) else type(encoded_inputs)
-            raise ValueError("You should supply an encoding or a list of encodings to this method that includes "
-                             f"{main}, but you provided {keys}")
-        encoded_inputs = dict(encoded_inputs)
-        required = encoded_inputs[main]
-        if required is None or (hasattr(required, "__len__") and len(required) == 0):
-            if return_attention_mask:
-                encoded_inputs["attention_mask"] = []
-            return BatchEncoding(encoded_inputs)
-        first = required[0]
-        if isinstance(first, (list, tuple)):
-            first = next((item[0] for item in required if len(item)), first)
-        if not isinstance(first, (int, list, tuple)):
-            kind = type(first).__module__.split(".")[0]
-            inferred = {"tensorflow": "tf", "torch": "pt", "numpy": "np", "jax": "jax", "jaxlib": "jax"}.get(kind)
-            if inferred is None:
-                raise ValueError(f"type of {first} unknown: {type(first)}. Should be one of a python, numpy, "
-                                 "pytorch or tensorflow object.")
-            return_tensors = inferred if return_tensors is None else return_tensors
-            encoded_inputs = {k: to_py_obj(v) for k, v in encoded_inputs.items()}
-        padding, _, max_length, _ = self._get_padding_truncation_strategies(padding=padding, max_length=max_length,
-                                                                           verbose=verbose)
-        required = encoded_inputs[main]
-        if required and not isinstance(required[0], (list, tuple)):
-            out = self._pad(encoded_inputs, max_length, padding, pad_to_multiple_of, padding_side,
-                            return_attention_mask)
-            return BatchEncoding(out, tensor_type=return_tensors)
-        batch_size = len(required)
-        if any(len(v) != batch_size for v in encoded_inputs.values()):
-            raise ValueError("Some items in the output dictionary have a different batch size than others: "
-                             + ", ".join(f"{k}={len(v)}" for k, v in encoded_inputs.items()))
-        if padding == "longest":
-            max_length, padding = max(len(row) for row in required), "max_length"
-        out = {}
-        for i in range(batch_size):
-            row = self._pad({k: v[i] for k, v in encoded_inputs.items()}, max_length, padding, pad_to_multiple_of,
-                            padding_side, return_attention_mask)
-            for key, value in row.items():
-                out.setdefault(key, []).append(value)
-        return BatchEncoding(out, tensor_type=return_tensors)
-
-    def _pad(self, encoded_inputs, max_length=None, padding_strategy="do_not_pad", pad_to_multiple_of=None,
-             padding_side=None, return_attention_mask=None) -> dict:
-        padding_strategy = _strategy(padding_strategy, _PADDING, "padding")
-        if return_attention_mask is None:
-            return_attention_mask = "attention_mask" in self.model_input_names
-        main = self.model_input_names[0]
-        required = list(encoded_inputs[main])
-        if padding_strategy == "longest":
-            max_length = len(required)
-        if max_length is not None and pad_to_multiple_of is not None and max_length % pad_to_multiple_of:
-            max_length = (max_length // pad_to_multiple_of + 1) * pad_to_multiple_of
-        if return_attention_mask and "attention_mask" not in encoded_inputs:
-            encoded_inputs["attention_mask"] = [1] * len(required)
-        if padding_strategy == "do_not_pad" or max_length is None or len(required) >= max_length:
-            return encoded_inputs
-        side = padding_side if padding_side is not None else self.padding_side
-        if side not in _SIDES:
-            raise ValueError(f"Invalid padding side: {side!r}, use 'left' or 'right'")
-        diff = max_length - len(required)
-        fills = {main: self.pad_token_id, "token_type_ids": self.pad_token_type_id, "special_tokens_mask": 1,
-                 "offset_mapping": (0, 0)}
-        if return_attention_mask:
-            fills["attention_mask"] = 0
-        for key, fill in fills.items():
-            if key in encoded_inputs:
-                values = list(encoded_inputs[key])
-                encoded_inputs[key] = [fill] * diff + values if side == "left" else values + [fill] * diff
-        return encoded_inputs
-
-    # ---------------------------------------------------------------- decoding
-    def decode(self, token_ids, skip_special_tokens: bool = False, clean_up_tokenization_spaces=None,
-               **kwargs) -> str:
-        """Ids -> text (HF's slow ``decode``)."""
-        token_ids = to_py_obj(token_ids)
-        return self._decode(token_ids, skip_special_tokens=skip_special_tokens,
-                            clean_up_tokenization_spaces=clean_up_tokenization_spaces, **kwargs)
-
-    def batch_decode(self, sequences, skip_special_tokens: bool = False, clean_up_tokenization_spaces=None,
-                     **kwargs) -> list[str]:
-        return [self.decode(s, skip_special_tokens, clean_up_tokenization_spaces, **kwargs)
-                for s in to_py_obj(sequences)]
-
-    def _decode(self, token_ids, skip_special_tokens=False, clean_up_tokenization_spaces=None,
-                spaces_between_special_tokens=True, **kwargs) -> str:
-        tokens = self.convert_ids_to_tokens(token_ids, skip_special_tokens=skip_special_tokens)
-        if isinstance(tokens, str):
-            tokens = [tokens]
-        special = set(self.all_special_tokens)
-        # Added tokens are not model pieces: they are decoded verbatim, between decoded runs of pieces.
-        verbatim = (set(self._added_tokens_encoder) - special) | {
-            t for t in self.additional_special_tokens or () if self.convert_tokens_to_ids(t) >= self.vocab_size}
-        texts, run = [], []
-        for token in tokens:
-            if skip_special_tokens and token in special:
-                continue
-            if token in verbatim:
-                if run:
-                    string = self.convert_tokens_to_string(run)
-                    if string:
-                        texts.append(string)
-                    run = []
-                texts.append(token)
-            else:
-                run.append(token)
-        if run:
-            texts.append(self.convert_tokens_to_string(run))
-        text = (" " if spaces_between_special_tokens else "").join(texts)
-        clean = (self.clean_up_tokenization_spaces if clean_up_tokenization_spaces is None
-                 else clean_up_tokenization_spaces)
-        return self.clean_up_tokenization(text) if clean else text
-
-    @staticmethod
-    def clean_up_tokenization(out_string: str) -> str:
-        """HF's clean-up of spaces before punctuation and English contractions."""
-        for a, b in ((" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
-                     (" 'm", "'m"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")):
-            out_string = out_string.replace(a, b)
-        return out_string
