@@ -27,6 +27,10 @@ differently, so it can also deviate at a near-tie), the following spans are reco
 Not covered: two *different* piece multisets whose float32 sums coincide to the last bit (measured:
 none in the 30,000-sentence test corpus, where the smallest such gap on a best path is 6e-4).
 
+This module holds :class:`UnigramTieResolver`'s tables, the tie detection and the re-segmentation; the
+word Viterbi itself is :mod:`albert_tf.tokenization.viterbi_lattice` (:class:`ViterbiLatticeMixin`) and the
+offsets of re-segmented pieces :mod:`albert_tf.tokenization.resegmented_offsets`, both bases of the class.
+
 Example:
     >>> import os, tempfile
     >>> import tensorflow as tf, tensorflow_text as tf_text
@@ -47,15 +51,14 @@ import tensorflow as tf
 import tensorflow_text as tf_text
 
 from albert_tf.tokenization import constants
+from albert_tf.tokenization.resegmented_offsets import ResegmentedOffsetsMixin
+from albert_tf.tokenization.viterbi_lattice import _NEG_INF, _UNROLL, ViterbiLatticeMixin  # noqa: F401
 
 # sentencepiece_model.proto piece types and model types.
 _NORMAL, _UNKNOWN, _USER_DEFINED = 1, 2, 4
 _UNIGRAM = 1
 _UNK_PENALTY = np.float32(10.0)
 _WS_BYTES = constants.SPIECE_UNDERLINE.encode("utf-8")
-_NEG_INF = float("-inf")
-# Spans up to this many characters use a straight-line Viterbi; longer ones a tf.while_loop.
-_UNROLL = 24
 
 
 def _parse_model(model_proto: bytes):
@@ -66,7 +69,7 @@ def _parse_model(model_proto: bytes):
     return model
 
 
-class UnigramTieResolver(tf.Module):
+class UnigramTieResolver(ViterbiLatticeMixin, ResegmentedOffsetsMixin, tf.Module):
     """Corrects tensorflow-text SentencePiece ids to Python ``sentencepiece``'s on score ties.
 
     Args:
@@ -361,156 +364,3 @@ class UnigramTieResolver(tf.Module):
         merged_b = tf.math.unsorted_segment_min(begins.flat_values, run, n_runs)
         merged_e = tf.math.unsorted_segment_max(ends.flat_values, run, n_runs)
         return out, out.with_flat_values(merged_b), out.with_flat_values(merged_e)
-
-    def _viterbi_setup(self, words):
-        """Candidate pieces of each word; returns ``run(start_scores) -> (nodes, end_scores)``: Python
-        sentencepiece's best path through each word from the given path score, as piece ids per node
-        ``[words, max chars]`` (-1 padded, unknown characters one node each) and its final score."""
-        char_starts = tf.strings.unicode_decode_with_offsets(words, "UTF-8")[1]
-        n_chars = tf.cast(char_starts.row_lengths(), tf.int32)
-        char_offsets = tf.concat([char_starts, tf.expand_dims(tf.cast(tf.strings.length(words), tf.int64), 1)], 1)
-        width = tf.cast(char_starts.bounding_shape(axis=1), tf.int32)
-        n_words = tf.size(words)
-        max_len = self.max_piece_chars
-        # Candidate piece ids [word, start, length - 1] (-1: none): every character window at once.
-        position = tf.range(width)[tf.newaxis, :, tf.newaxis]
-        lengths = tf.range(1, max_len + 1)[tf.newaxis, tf.newaxis, :]
-        inside = position + lengths <= n_chars[:, tf.newaxis, tf.newaxis]
-        offsets = char_offsets.to_tensor()  # [words, width + 1]; rows end with their byte length
-        window_end = tf.minimum(position + lengths, n_chars[:, tf.newaxis, tf.newaxis])
-        begin_byte = tf.gather(offsets, tf.broadcast_to(position, tf.shape(window_end)), batch_dims=1)
-        end_byte = tf.gather(offsets, window_end, batch_dims=1)
-        # Only windows inside their word are cut out and looked up.
-        where_inside = tf.where(inside)
-        window = tf.strings.substr(tf.gather(words, where_inside[:, 0]), tf.gather_nd(begin_byte, where_inside),
-                                   tf.gather_nd(end_byte - begin_byte, where_inside))
-        found = self._piece_ids.lookup(window)
-        # A character without a one-character piece is an <unk> node.
-        found = tf.where(tf.logical_and(tf.equal(where_inside[:, 2], 0), found < 0), self.unk_id, found)
-        cand_ids = tf.tensor_scatter_nd_update(tf.fill(tf.shape(inside), -1), where_inside, found)
-        cand_scores = tf.where(cand_ids >= 0, tf.gather(self._scores, tf.maximum(cand_ids, 0)), _NEG_INF)
-        piece_lengths = tf.range(1, max_len + 1)
-
-        def choose(scores, best_at_start, index, lengths_here):
-            """Best candidate per word ending at one position: (its score, length of its last piece).
-            Columns are candidates by increasing piece length, i.e. decreasing start; sentencepiece keeps
-            the first best in start order, so the longest piece wins a tie."""
-            cand = best_at_start + tf.gather(scores, index, axis=1)
-            top = tf.reduce_max(cand, axis=1)
-            chosen = tf.reduce_max(tf.where(tf.equal(cand, top[:, tf.newaxis]), lengths_here, 0), axis=1)
-            return top, chosen
-
-        def unrolled(start_scores):
-            # Short words (nearly all): straight-line code, no loop overhead. Scores are padded so that
-            # positions past `width` exist; their results are never read.
-            padded = tf.reshape(tf.pad(cand_scores, [[0, 0], [0, _UNROLL - width], [0, 0]],
-                                       constant_values=_NEG_INF), [n_words, _UNROLL * max_len])
-            best, back = [start_scores], [tf.zeros([n_words], tf.int32)]
-            for end in range(1, _UNROLL + 1):
-                here = list(range(1, min(max_len, end) + 1))
-                best_at_start = tf.stack([best[end - length] for length in here], axis=1)
-                index = tf.constant([(end - length) * max_len + length - 1 for length in here])
-                top, chosen = choose(padded, best_at_start, index, tf.constant(here))
-                best.append(top)
-                back.append(chosen)
-            return tf.stack(best, axis=1)[:, : width + 1], tf.stack(back, axis=1)[:, : width + 1]
-
-        def looped(start_scores):
-            flat_scores = tf.reshape(cand_scores, [n_words, -1])
-
-            def body(end, best, back):
-                starts = end - piece_lengths
-                valid = starts >= 0
-                safe_starts = tf.maximum(starts, 0)
-                best_at_start = tf.where(valid, tf.transpose(best.gather(safe_starts)), _NEG_INF)
-                top, chosen = choose(flat_scores, best_at_start, safe_starts * max_len + piece_lengths - 1,
-                                     tf.where(valid, piece_lengths, 0))
-                return end + 1, best.write(end, top), back.write(end, chosen)
-
-            best = tf.TensorArray(tf.float32, size=width + 1, clear_after_read=False, element_shape=[None])
-            back = tf.TensorArray(tf.int32, size=width + 1, element_shape=[None])
-            best = best.write(0, start_scores)
-            back = back.write(0, tf.zeros([n_words], tf.int32))
-            _, best, back = tf.while_loop(lambda end, *_: end <= width, body, (tf.constant(1), best, back))
-            return tf.transpose(best.stack()), tf.transpose(back.stack())
-
-        def run(start_scores):
-            start_scores = tf.cast(start_scores, tf.float32)
-            best, back = tf.cond(width <= _UNROLL, lambda: unrolled(start_scores), lambda: looped(start_scores))
-            # Walk back from each word's end: position -> start of its last piece, by pointer doubling.
-            position_row = tf.range(width + 1)[tf.newaxis, :]
-            jump = tf.where(position_row > 0, position_row - back, 0)
-            cursor = tf.broadcast_to(n_chars[:, tf.newaxis], tf.shape(jump))  # one column per step count k
-            steps = tf.broadcast_to(position_row, tf.shape(jump))
-
-            def double(bit, cursor, jump):
-                moved = tf.gather(jump, cursor, batch_dims=1)
-                cursor = tf.where((steps // bit) % 2 == 1, moved, cursor)
-                return bit * 2, cursor, tf.gather(jump, jump, batch_dims=1)
-
-            _, cursor, _ = tf.while_loop(lambda bit, *_: bit <= width, double, (tf.constant(1), cursor, jump))
-            # cursor[w, k]: position k pieces back from the end; the path's piece ends are those > 0.
-            path_ends = tf.reduce_any(tf.logical_and(
-                tf.equal(cursor[:, :, tf.newaxis], position_row[:, tf.newaxis, :]), cursor[:, :, tf.newaxis] > 0), 1)
-            ends = tf.ragged.boolean_mask(tf.broadcast_to(position_row, tf.shape(path_ends)), path_ends)
-            word = tf.cast(ends.value_rowids(), tf.int32)
-            last_len = tf.gather_nd(back, tf.stack([word, ends.flat_values], 1))
-            ids = tf.gather_nd(cand_ids, tf.stack([word, ends.flat_values - last_len, last_len - 1], 1))
-            nodes = ends.with_flat_values(ids).to_tensor(-1, shape=tf.stack([n_words, width]))
-            return nodes, tf.gather(best, n_chars, batch_dims=1)
-
-        return run
-
-    def _map_offsets(self, units, spans, unit_of_piece, p_begin, p_end, span_text, new_ids):
-        """Byte spans in the tokenizer input for re-segmented pieces.
-
-        A boundary on an original piece's edge takes that piece's offset; one inside an original piece is
-        placed by counting bytes back from that piece's end (normalization changes at most the leading
-        word-start marker of the pieces that can tie).
-        """
-        num_units = units.nrows()
-        # Byte span of each original piece within its unit's normalized text.
-        sizes = tf.cast(tf.strings.length(units.flat_values), tf.int64)
-        running = tf.cumsum(sizes)
-        unit_base = tf.gather(tf.concat([[0], running], 0), units.row_splits[:-1])
-        norm_end = running - tf.repeat(unit_base, units.row_lengths())
-        norm_begin = norm_end - sizes
-        pieces_of = lambda flat: tf.gather(tf.RaggedTensor.from_value_rowids(flat, unit_of_piece, num_units), spans)
-        norm_begin, norm_end, in_begin, in_end = map(pieces_of, (norm_begin, norm_end, p_begin, p_end))
-        # Character span of each new piece in the span text, then bytes.
-        piece_chars = tf.gather(self._piece_chars, new_ids.flat_values)
-        char_end = new_ids.with_flat_values(tf.cast(piece_chars, tf.int64))
-        char_end = char_end.with_flat_values(tf.cumsum(char_end.flat_values) - tf.repeat(
-            tf.gather(tf.concat([[0], tf.cumsum(char_end.flat_values)], 0), char_end.row_splits[:-1]),
-            char_end.row_lengths()))
-        char_begin = char_end.with_flat_values(char_end.flat_values - tf.cast(piece_chars, tf.int64))
-        char_starts = tf.strings.unicode_decode_with_offsets(span_text, "UTF-8")[1]
-        char_offsets = tf.concat([char_starts, tf.expand_dims(tf.cast(tf.strings.length(span_text), tf.int64), 1)], 1)
-        new_span = new_ids.value_rowids()
-        to_byte = lambda chars: tf.gather(char_offsets.flat_values,
-                                          tf.gather(char_offsets.row_splits, new_span) + chars.flat_values)
-        big = tf.constant(np.iinfo(np.int64).max, tf.int64)
-
-        def padded(rt):
-            dense = rt.to_tensor(big)
-            return tf.concat([dense, tf.fill(tf.stack([tf.shape(dense)[0], 1]), big)], 1)
-
-        def to_input(byte_pos, is_begin):
-            # The original piece holding the boundary: the first ending after a begin, the last starting
-            # before an end.
-            queries = new_ids.with_flat_values(byte_pos).to_tensor(0)
-            if is_begin:
-                k = tf.searchsorted(padded(norm_end), queries, side="right", out_type=tf.int64)
-            else:
-                k = tf.searchsorted(padded(norm_begin), queries, side="left", out_type=tf.int64) - 1
-            k = tf.RaggedTensor.from_tensor(k, lengths=new_ids.row_lengths()).flat_values
-            k = tf.clip_by_value(k, 0, tf.gather(in_begin.row_lengths(), new_span) - 1)
-            at = tf.gather(in_begin.row_splits, new_span) + k
-            ib, ie = tf.gather(in_begin.flat_values, at), tf.gather(in_end.flat_values, at)
-            nb, ne = tf.gather(norm_begin.flat_values, at), tf.gather(norm_end.flat_values, at)
-            inside = tf.maximum(ib, ie - (ne - byte_pos))
-            if is_begin:
-                return new_ids.with_flat_values(tf.where(tf.equal(byte_pos, nb), ib, inside))
-            return new_ids.with_flat_values(tf.where(tf.equal(byte_pos, ne), ie, inside))
-
-        return to_input(to_byte(char_begin), True), to_input(to_byte(char_end), False)
