@@ -7,7 +7,7 @@ scored with the task's metrics; the best epoch's model (by the task's primary me
 readable by ``from_pretrained`` here and in HF, plus ``metrics.json``, ``finetune_settings.json`` and
 TensorBoard logs under ``logs/`` (:mod:`~albert_tf.finetuning.artifacts`). Batched inference and scoring are
 :mod:`~albert_tf.finetuning.prediction`; the per-epoch evaluation and best-model saving during ``fit``,
-:mod:`~albert_tf.finetuning.callbacks`.
+:mod:`~albert_tf.finetuning.callbacks`; option parsing and validation, :mod:`~albert_tf.finetuning.options`.
 
 The Keras backend (``KERAS_BACKEND``) decides the data path:
 
@@ -49,6 +49,8 @@ from albert_tf.finetuning.artifacts import (
 from albert_tf.finetuning.batching import LengthBucketedBatches
 from albert_tf.finetuning.callbacks import _callbacks, _Run
 from albert_tf.finetuning.model_source import load_tokenizer, resolve_model_source
+from albert_tf.finetuning.options import PRECISIONS, SINGLE_DEVICE_STRATEGIES  # noqa: F401
+from albert_tf.finetuning.options import _SHAPE_FIELDS, JAX_LENGTH_MULTIPLE, _check_single_device_flags, keras_policy
 from albert_tf.finetuning.prediction import _pad_values, _score, predict_rows
 from albert_tf.finetuning.tasks import Settings, get_task
 from albert_tf.finetuning.tasks.classification import is_regression
@@ -57,44 +59,6 @@ from albert_tf.training.summaries import summary_writer
 from albert_tf.utils.progress import tensorboard_hint
 
 logger = logging.getLogger("albert_tf")
-
-# Config fields that decide weight shapes: a pre-trained model keeps them.
-_SHAPE_FIELDS = ("vocab_size", "embedding_size", "hidden_size", "num_hidden_layers", "num_hidden_groups",
-                 "num_attention_heads", "intermediate_size", "inner_group_num", "max_position_embeddings",
-                 "type_vocab_size")
-# The strategies that mean one device, the only kind off the TensorFlow backend.
-SINGLE_DEVICE_STRATEGIES = ("default", "one_device")
-# On JAX, training batch lengths are rounded up to a multiple of this (one compiled step per shape).
-JAX_LENGTH_MULTIPLE = 16
-# --mixed_precision values -> Keras dtype policies.
-PRECISIONS = {None: "float32", "": "float32", "none": "float32", "float32": "float32",
-              "float16": "mixed_float16", "mixed_float16": "mixed_float16",
-              "bfloat16": "mixed_bfloat16", "mixed_bfloat16": "mixed_bfloat16"}
-
-
-def keras_policy(mixed_precision: str | None) -> str:
-    """The Keras dtype policy for a ``--mixed_precision`` value (``float16``, ``bfloat16`` or none).
-
-    >>> keras_policy("bfloat16"), keras_policy(None)
-    ('mixed_bfloat16', 'float32')
-    """
-    key = mixed_precision.lower() if isinstance(mixed_precision, str) else mixed_precision
-    if key not in PRECISIONS:
-        raise ValueError(f"mixed_precision must be one of float16, bfloat16 or none; got {mixed_precision!r}")
-    return PRECISIONS[key]
-
-
-def _check_single_device_flags(strategy: str, tpu: str | None) -> None:
-    """Off the TensorFlow backend there is no tf.distribute: fine-tuning runs on one device."""
-    import keras
-
-    backend = keras.backend.backend()
-    if strategy not in SINGLE_DEVICE_STRATEGIES:
-        raise ValueError(f"--strategy={strategy} is a tf.distribute strategy, which needs KERAS_BACKEND=tensorflow; "
-                         f"on {backend} finetune runs on one device (--strategy=default)")
-    if tpu:
-        raise ValueError(f"--tpu={tpu} needs KERAS_BACKEND=tensorflow (TPUStrategy); on {backend} finetune runs "
-                         "on one device")
 
 
 def finetune(
