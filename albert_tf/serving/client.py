@@ -10,6 +10,9 @@ an exception with a one-line message (``ModelNotFoundError``, ``InvalidRequestEr
 ``tensorflow/serving/classify`` (``.../regress``), as ``albert-tf export`` writes them; the server itself, stock
 or embedded, would run ``serving_default``.
 
+The exceptions live in ``client_errors`` and the value conversions (numpy <-> JSON, feature lists, status
+replies) in ``client_values``; both are re-exported here.
+
 Example:
     >>> client = Client("localhost:8500", "sentiment")           # doctest: +SKIP
     >>> client.predict(["a gripping, funny film"])               # doctest: +SKIP
@@ -32,138 +35,19 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
+from albert_tf.serving.client_errors import (  # noqa: F401  (re-exported)
+    _ERROR_CLASSES, _HTTP_CODES, DeadlineExceededError, InvalidRequestError, ModelNotFoundError, ServerBusyError,
+    ServerError, ServerUnreachableError, error_for,
+)
+from albert_tf.serving.client_values import (  # noqa: F401  (re-exported)
+    _NUMPY_DTYPES, _array_from_json, _describe_json, _feature_lists, _is_text, _json_value, _string_array,
+    numpy_dtype, status_entries,
+)
+
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_SIGNATURE = "serving_default"
 CLASSIFY_METHOD = "tensorflow/serving/classify"
 REGRESS_METHOD = "tensorflow/serving/regress"
-
-
-class ServerError(Exception):
-    """The server answered with an error (or could not be reached). ``code`` is the canonical code name."""
-
-    def __init__(self, code: str, message: str, http_status: int | None = None):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.http_status = http_status
-
-
-class ModelNotFoundError(ServerError):
-    """NOT_FOUND: no such model or version, or it is still loading."""
-
-
-class InvalidRequestError(ServerError):
-    """INVALID_ARGUMENT / FAILED_PRECONDITION: the request does not fit the model's signature."""
-
-
-class ServerBusyError(ServerError):
-    """RESOURCE_EXHAUSTED / UNAVAILABLE: request too large, queue full, or the server is shutting down."""
-
-
-class DeadlineExceededError(ServerError):
-    """The call did not finish within its deadline."""
-
-
-class ServerUnreachableError(ServerError):
-    """No server (of the protocol asked for) answered at the target address."""
-
-
-_ERROR_CLASSES = {
-    "NOT_FOUND": ModelNotFoundError,
-    "INVALID_ARGUMENT": InvalidRequestError,
-    "FAILED_PRECONDITION": InvalidRequestError,
-    "OUT_OF_RANGE": InvalidRequestError,
-    "RESOURCE_EXHAUSTED": ServerBusyError,
-    "UNAVAILABLE": ServerBusyError,
-    "DEADLINE_EXCEEDED": DeadlineExceededError,
-}
-# REST replies carry an HTTP status; this is the code each one stands for.
-_HTTP_CODES = {400: "INVALID_ARGUMENT", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 501: "UNIMPLEMENTED",
-               503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED", 500: "INTERNAL", 499: "CANCELLED", 409: "ABORTED",
-               403: "PERMISSION_DENIED", 401: "UNAUTHENTICATED"}
-# numpy dtypes by DataType name, without importing tensorflow (the REST client must not).
-_NUMPY_DTYPES = {"DT_FLOAT": np.float32, "DT_DOUBLE": np.float64, "DT_HALF": np.float16,
-                 "DT_BFLOAT16": np.float32, "DT_STRING": object, "DT_BOOL": np.bool_}
-
-
-def error_for(code: str, message: str, http_status: int | None = None) -> ServerError:
-    """The ServerError subclass for a canonical code name."""
-    return _ERROR_CLASSES.get(code, ServerError)(code, message, http_status)
-
-
-def numpy_dtype(dtype_name: str):
-    """numpy dtype for a DataType name such as ``DT_FLOAT`` or ``DT_INT32``."""
-    if dtype_name in _NUMPY_DTYPES:
-        return _NUMPY_DTYPES[dtype_name]
-    try:
-        return np.dtype(dtype_name[3:].lower())
-    except TypeError:
-        raise ValueError(f"dtype {dtype_name} has no numpy equivalent") from None
-
-
-def status_entries(reply: dict) -> list[dict]:
-    """GetModelStatusResponse JSON -> ``[{"version", "state", "error_code", "error_message"}]``."""
-    return [
-        {
-            "version": int(entry["version"]),
-            "state": entry["state"],
-            "error_code": entry.get("status", {}).get("error_code", "OK"),
-            "error_message": entry.get("status", {}).get("error_message", ""),
-        }
-        for entry in reply["model_version_status"]
-    ]
-
-
-def _feature_lists(features: Mapping) -> dict[str, list]:
-    """{name: value or values} with numpy scalars as Python ones and every value a list."""
-    plain = {}
-    for name, value in features.items():
-        values = list(value) if isinstance(value, (list, tuple, np.ndarray)) else [value]
-        plain[name] = [v.item() if isinstance(v, np.generic) else v for v in values]
-    return plain
-
-
-def _json_value(array: np.ndarray):
-    """An array as JSON-ready nested lists; bytes that are not UTF-8 become {"b64": ...}."""
-    if array.dtype != object:
-        return array.tolist()
-
-    def convert(value):
-        if isinstance(value, list):
-            return [convert(v) for v in value]
-        if isinstance(value, bytes):
-            try:
-                return value.decode("utf-8")
-            except UnicodeDecodeError:
-                return {"b64": base64.b64encode(value).decode("ascii")}
-        return value
-
-    return convert(array.tolist())
-
-
-def _array_from_json(value, dtype_name: str) -> np.ndarray:
-    def strings(v):
-        if isinstance(v, list):
-            return [strings(x) for x in v]
-        if isinstance(v, dict) and "b64" in v:
-            return base64.b64decode(v["b64"])
-        return v.encode("utf-8") if isinstance(v, str) else v
-
-    if dtype_name == "DT_STRING":
-        return _string_array(strings(value))
-    return np.asarray(value, dtype=numpy_dtype(dtype_name))
-
-
-def _describe_json(infos: dict) -> dict:
-    """TensorInfo JSON (proto3 JSON of a SignatureDef's inputs/outputs) -> {alias: {"dtype", "shape"}}."""
-    described = {}
-    for alias, info in sorted(infos.items()):
-        shape = info.get("tensor_shape", {})
-        described[alias] = {
-            "dtype": info.get("dtype", "DT_INVALID"),
-            "shape": None if shape.get("unknown_rank") else [int(d.get("size", 0)) for d in shape.get("dim", [])],
-        }
-    return described
 
 
 def _split_target(target: str) -> tuple[str, int]:
@@ -414,27 +298,3 @@ class Client:
             message = reply.get("error", "") if isinstance(reply, dict) else str(reply)
             raise error_for(_HTTP_CODES.get(response.status, "UNKNOWN"), message, response.status)
         return reply
-
-
-def _is_text(value) -> bool:
-    first = value
-    while isinstance(first, (list, tuple)) and first:
-        first = first[0]
-    return isinstance(first, (str, bytes))
-
-
-def _string_array(value) -> np.ndarray:
-    def encode(v):
-        if isinstance(v, (list, tuple)):
-            return [encode(x) for x in v]
-        return v.encode("utf-8") if isinstance(v, str) else v
-
-    nested = encode(list(value) if isinstance(value, tuple) else value)
-    if not isinstance(nested, list):
-        array = np.empty((), dtype=object)
-        array[()] = nested
-        return array
-    shape = np.shape(np.array(nested, dtype=object))
-    array = np.empty(shape, dtype=object)
-    array[...] = nested
-    return array
