@@ -11,6 +11,10 @@ This is the embedded server's ServerCore + FileSystemStoragePathSource + Aspired
 - States follow TF Serving: START, LOADING, AVAILABLE, UNLOADING, END. Unloaded and failed versions stay
   listed as END (with the load error, if any), as ServableStateMonitor reports them.
 
+This module holds ``ModelManager``; the version states, per-version records and ``ServableHandle`` live in
+``version_records``, and listing versions on disk and applying the version policy in ``version_source``
+(both re-exported here).
+
 Example:
     >>> manager = ModelManager(load_version=lambda name, v, path: Servable(name, v, path))  # doctest: +SKIP
     >>> manager.start(config.single_model_config("m", "/models/m"))                        # doctest: +SKIP
@@ -21,67 +25,22 @@ Example:
 from __future__ import annotations
 
 import logging
-import os
-import re
 import threading
 import time
 from concurrent import futures
 from typing import Callable
 
-from tensorflow_serving.apis import get_model_status_pb2, model_pb2
+from tensorflow_serving.apis import model_pb2
 from tensorflow_serving.config import model_server_config_pb2
 
 from albert_tf.serving import config as config_lib
 from albert_tf.serving import errors
+from albert_tf.serving.version_records import (  # noqa: F401  (re-exported)
+    AVAILABLE, END, LOADING, START, UNLOADING, ServableHandle, State, _Model, _Version,
+)
+from albert_tf.serving.version_source import _VERSION_DIR, _aspired_versions, _list_versions  # noqa: F401
 
 logger = logging.getLogger("albert_tf.serving")
-
-State = get_model_status_pb2.ModelVersionStatus
-START, LOADING, AVAILABLE, UNLOADING, END = State.START, State.LOADING, State.AVAILABLE, State.UNLOADING, State.END
-_VERSION_DIR = re.compile(r"[0-9]+")
-
-
-class _Version:
-    def __init__(self, version: int, path: str):
-        self.version = version
-        self.path = path
-        self.state = START
-        self.error: errors.ServingError | None = None
-        self.servable = None
-        self.in_flight = 0
-        self.failed_attempts = 0
-        self.retry_at = 0.0
-
-
-class _Model:
-    def __init__(self, model_config: model_server_config_pb2.ModelConfig):
-        self.config = model_config
-        self.versions: dict[int, _Version] = {}
-        self.removed = False
-        self.polled = False
-
-
-class ServableHandle:
-    """A loaded version, held until ``release`` (or the end of a ``with`` block)."""
-
-    def __init__(self, manager: "ModelManager", model_name: str, record: _Version):
-        self._manager = manager
-        self._record = record
-        self.model_name = model_name
-        self.version = record.version
-        self.servable = record.servable
-        self._released = False
-
-    def release(self) -> None:
-        if not self._released:
-            self._released = True
-            self._manager._release(self._record)
-
-    def __enter__(self) -> "ServableHandle":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.release()
 
 
 class ModelManager:
@@ -379,28 +338,3 @@ class ModelManager:
             unloaders = list(self._unloaders)
         for thread in unloaders:
             thread.join(timeout=60)
-
-
-def _list_versions(base_path: str) -> dict[int, str]:
-    """{version: path} for every child directory of base_path whose name is an integer."""
-    try:
-        names = os.listdir(base_path)
-    except OSError:
-        return {}
-    versions = {}
-    for name in names:
-        path = os.path.join(base_path, name)
-        if _VERSION_DIR.fullmatch(name) and os.path.isdir(path):
-            versions[int(name)] = path
-    return versions
-
-
-def _aspired_versions(policy, on_disk: list[int]) -> set[int]:
-    """FileSystemStoragePathSource's version policies over the versions found on disk (ascending)."""
-    choice = policy.WhichOneof("policy_choice")
-    if choice == "all":
-        return set(on_disk)
-    if choice == "specific":
-        return set(policy.specific.versions) & set(on_disk)
-    count = policy.latest.num_versions if choice == "latest" and policy.latest.num_versions > 0 else 1
-    return set(on_disk[-count:])
