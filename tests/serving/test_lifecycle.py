@@ -115,7 +115,8 @@ def test_version_swap_under_load_loses_no_request(swap_server):
         wait_for(lambda: sum(served.values()) >= 50, LOAD_SECONDS_LIMIT, "the clients to get going")
         saved_models.export_half_plus_two(swap_server.base_path, 2)
         final = wait_for(
-            lambda: (lambda s: s if s[0] == (2, State.AVAILABLE) and all(st != State.AVAILABLE for _, st in s[1:])
+            # Version 1 passes through UNLOADING (still answering) to END; wait for the end state.
+            lambda: (lambda s: s if s[0] == (2, State.AVAILABLE) and all(st == State.END for _, st in s[1:])
                      else None)(status_of(stubs.model, "swap")),
             LOAD_SECONDS_LIMIT - (time.monotonic() - started), "version 2 to replace version 1",
         )
