@@ -10,7 +10,8 @@ the slow tokenizer's ``overflowing_tokens`` list, and the ``BatchEncoding`` alig
 
 Example:
     >>> tok = AlbertTokenizerFast.from_pretrained("path/to/dir")  # doctest: +SKIP
-    >>> enc = tok(["a long text ..."], max_length=8, truncation=True, stride=2, return_overflowing_tokens=True)
+    >>> enc = tok(["a long text ..."], max_length=8, truncation=True, stride=2,  # doctest: +SKIP
+    ...           return_overflowing_tokens=True)
     >>> enc["overflow_to_sample_mapping"]  # doctest: +SKIP
     [0, 0, 0]
     >>> tok("a long text").word_ids()  # doctest: +SKIP
