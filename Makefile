@@ -7,6 +7,9 @@ PIP := $(VENV)/bin/pip
 # extra (serve, predict, export's warmup); tensorboard views the trainers' curves.
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# make test runs two pytest-xdist workers: most of the suite's time is single-threaded (tracing, graph
+# optimization, subprocesses), so one process leaves a core idle. Each test file is one group (tests/conftest.py).
+TEST_WORKERS ?= 2
 
 # make test-jax: the backend-neutral tests (tests/backends) on Keras' JAX and torch backends, in a second
 # environment that has no TensorFlow (its requirements come from setup.cfg via .ci/backend_requirements.py).
@@ -24,7 +27,7 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP)
-	TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest -q --durations=25 $(PYTEST_ARGS)
+	TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=25 $(PYTEST_ARGS)
 
 venv-jax: $(JAX_STAMP)
 
