@@ -19,8 +19,8 @@ import numpy as np
 
 from albert_tf.checkpoints import formats
 from albert_tf.checkpoints.names import WeightEntry, entries_by_pt_name, weight_table
-from albert_tf.checkpoints.resolve import read_tf1_config, resolve_checkpoint, with_subfolder
-from albert_tf.modeling.config import AlbertConfig
+from albert_tf.checkpoints.resolve import resolve_checkpoint, with_subfolder
+from albert_tf.modeling.config import AlbertConfig, read_tf1_config
 
 logger = logging.getLogger("albert_tf")
 

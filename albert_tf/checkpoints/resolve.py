@@ -4,28 +4,29 @@ Resolution order inside a directory: model.safetensors(.index.json) -> tf_model.
 -> a google-research TF1 checkpoint (albert_config.json + model.ckpt-*). A hub id downloads only when
 huggingface_hub is installed and the network answers; otherwise the error says which of the two failed.
 
+The config files themselves are read by :mod:`albert_tf.modeling.config` (``AlbertConfig.from_pretrained``),
+which calls this module to find them; this module reads no config, so the two do not import each other.
+
 Example:
-    >>> resolve_config("albert-base-v2").hidden_size
-    768
+    >>> with_subfolder("runs/sst2"), can_be_hub_id("albert/albert-base-v2")
+    ('runs/sst2', True)
 """
 
 from __future__ import annotations
 
 import dataclasses
 import glob
-import json
 import os
 import re
 
 from albert_tf.checkpoints.formats import CheckpointError
-from albert_tf.modeling.config import CONFIG_NAME, PRESETS, AlbertConfig
+from albert_tf.modeling.presets import CONFIG_NAME, PRESETS, TF1_CONFIG_NAME
 from albert_tf.utils.hub import snapshot
 
 SAFETENSORS_NAME = "model.safetensors"
 SAFETENSORS_INDEX_NAME = "model.safetensors.index.json"
 TF_H5_NAME = "tf_model.h5"
 PYTORCH_BIN_NAME = "pytorch_model.bin"
-TF1_CONFIG_NAME = "albert_config.json"
 HUB_PATTERNS = [CONFIG_NAME, "*.safetensors", SAFETENSORS_INDEX_NAME, TF_H5_NAME, "spiece.model",
                 "tokenizer_config.json", "special_tokens_map.json"]
 
@@ -121,68 +122,7 @@ def resolve_checkpoint(name_or_path: str | os.PathLike) -> ResolvedCheckpoint:
     )
 
 
-def read_tf1_config(path: str, **overrides) -> AlbertConfig:
-    """google-research `albert_config.json` -> AlbertConfig.
-
-    Its "gelu" is the tanh approximation (google-research modeling.py), which HF calls "gelu_new".
-    """
-    with open(path, encoding="utf-8") as f:
-        values = json.load(f)
-    if values.get("hidden_act") == "gelu":
-        values["hidden_act"] = "gelu_new"
-    for key in ("net_structure_type", "layers_to_keep", "gap_size", "num_memory_blocks", "down_scale_factor"):
-        values.pop(key, None)
-    return AlbertConfig.from_dict(values, **overrides)
-
-
 def with_subfolder(name_or_path: str | os.PathLike, subfolder: str = "") -> str:
     """HF's `subfolder=`: a directory inside a local model directory or a hub repository."""
     path = os.fspath(name_or_path)
     return os.path.join(resolve_directory(path), subfolder) if subfolder else path
-
-
-def _type_errors(config: AlbertConfig) -> list[str]:
-    """Fields whose JSON type differs from the default's (``"hidden_dropout_prob": "0.1"``): they would
-    otherwise fail deep inside Keras, naming no field."""
-    problems = []
-    for key, default in AlbertConfig().to_dict().items():
-        value = getattr(config, key, default)
-        if default is None or value is None or isinstance(default, (dict, list)):
-            continue
-        if isinstance(default, bool):
-            ok, kind = isinstance(value, bool), "true or false"
-        elif isinstance(default, int):
-            ok, kind = isinstance(value, int) and not isinstance(value, bool), "an integer"
-        elif isinstance(default, float):
-            ok, kind = isinstance(value, (int, float)) and not isinstance(value, bool), "a number"
-        else:
-            ok, kind = isinstance(value, type(default)), f"a {type(default).__name__}"
-        if not ok:
-            problems.append(f"{key} must be {kind}, got {value!r}")
-    return problems
-
-
-def read_config_file(path: str, **overrides) -> AlbertConfig:
-    """A config.json / albert_config.json, with any bad field reported as ``PATH: field ...``."""
-    try:
-        config = read_tf1_config(path, **overrides) if os.path.basename(path) == TF1_CONFIG_NAME else \
-            AlbertConfig.from_json_file(path, **overrides)
-    except (TypeError, ValueError) as e:
-        raise ValueError(str(e) if path in str(e) else f"{path}: {e}") from None
-    problems = _type_errors(config)
-    if problems:
-        raise ValueError(f"{path}: {'; '.join(problems)}")
-    return config
-
-
-def resolve_config(name_or_path: str | os.PathLike, subfolder: str = "", **overrides) -> AlbertConfig:
-    path = with_subfolder(name_or_path, subfolder)
-    if os.path.isfile(path):
-        return read_config_file(path, **overrides)
-    if not os.path.isdir(path) and path.split("/")[-1] in PRESETS:
-        return AlbertConfig.from_preset(path, **overrides)
-    directory = resolve_directory(path)
-    for name in (CONFIG_NAME, TF1_CONFIG_NAME):
-        if os.path.exists(os.path.join(directory, name)):
-            return read_config_file(os.path.join(directory, name), **overrides)
-    raise CheckpointError(f"{directory} has no {CONFIG_NAME} or {TF1_CONFIG_NAME}")

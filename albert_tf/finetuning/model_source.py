@@ -37,7 +37,8 @@ class ModelSource:
 
 def resolve_model_source(model) -> ModelSource:
     """Classifies ``model`` (see the module doc) and reads its config."""
-    from albert_tf.checkpoints.resolve import can_be_hub_id, missing_model_message, resolve_config, resolve_directory
+    from albert_tf.checkpoints.resolve import can_be_hub_id, missing_model_message, resolve_directory
+    from albert_tf.modeling.config import resolve_config
 
     if isinstance(model, AlbertConfig):
         return ModelSource(False, model, None, "the given AlbertConfig (random init)")

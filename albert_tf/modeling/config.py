@@ -1,4 +1,7 @@
-"""`AlbertConfig`: every field of Hugging Face's ALBERT config.json, with HF's defaults.
+"""`AlbertConfig`: every field of Hugging Face's ALBERT config.json, with HF's defaults, and the readers of
+config files (HF's config.json, google-research's albert_config.json). Finding the file for a directory or a
+hub id is :mod:`albert_tf.checkpoints.resolve`'s; the presets and file names are in
+:mod:`albert_tf.modeling.presets`.
 
 Example:
     >>> from albert_tf import AlbertConfig
@@ -16,9 +19,8 @@ import json
 import os
 from typing import Any
 
+from albert_tf.modeling.presets import CONFIG_NAME, PRESETS, TF1_CONFIG_NAME
 from albert_tf.utils.io import atomic_write_text, read_json_object
-
-CONFIG_NAME = "config.json"
 
 # HF's AlbertConfig.__init__ defaults (transformers 4.x configuration_albert.py).
 _ALBERT_DEFAULTS: dict[str, Any] = {
@@ -63,40 +65,6 @@ _COMMON_DEFAULTS: dict[str, Any] = {
     "begin_suppress_tokens": None,
 }
 
-_SHAPES = {
-    # name: (hidden_size, num_hidden_layers, num_attention_heads); intermediate = 4 * hidden.
-    "base": (768, 12, 12),
-    "large": (1024, 24, 16),
-    "xlarge": (2048, 24, 16),
-    "xxlarge": (4096, 12, 64),
-}
-
-
-def _preset(size: str, version: int) -> dict[str, Any]:
-    hidden, layers, heads = _SHAPES[size]
-    preset = {
-        "vocab_size": 30000,
-        "embedding_size": 128,
-        "hidden_size": hidden,
-        "num_hidden_layers": layers,
-        "num_attention_heads": heads,
-        "intermediate_size": 4 * hidden,
-        "max_position_embeddings": 512,
-        "type_vocab_size": 2,
-        "hidden_act": "gelu_new",
-        # v1 was trained with dropout 0.1; v2 removed dropout (model cards of albert-*-v2).
-        "hidden_dropout_prob": 0.1 if version == 1 else 0.0,
-        "attention_probs_dropout_prob": 0.1 if version == 1 else 0.0,
-    }
-    if size == "xxlarge":
-        # albert-xxlarge uses one transformer block computed 12 times with intermediate 16384.
-        preset["intermediate_size"] = 16384
-    return preset
-
-
-PRESETS: dict[str, dict[str, Any]] = {
-    f"albert-{size}-v{version}": _preset(size, version) for size in _SHAPES for version in (1, 2)
-}
 
 
 class AlbertConfig:
@@ -290,8 +258,6 @@ class AlbertConfig:
 
         `subfolder` is a directory inside `name_or_path` (a local directory or a hub id), as in HF.
         """
-        from albert_tf.checkpoints.resolve import resolve_config
-
         return resolve_config(name_or_path, subfolder=subfolder, **overrides)
 
     def __eq__(self, other: object) -> bool:
@@ -299,3 +265,69 @@ class AlbertConfig:
 
     def __repr__(self) -> str:
         return f"AlbertConfig {self.to_json_string()}"
+
+
+# ------------------------------------------------------------------ config files
+def read_tf1_config(path: str, **overrides) -> AlbertConfig:
+    """google-research `albert_config.json` -> AlbertConfig.
+
+    Its "gelu" is the tanh approximation (google-research modeling.py), which HF calls "gelu_new".
+    """
+    with open(path, encoding="utf-8") as f:
+        values = json.load(f)
+    if values.get("hidden_act") == "gelu":
+        values["hidden_act"] = "gelu_new"
+    for key in ("net_structure_type", "layers_to_keep", "gap_size", "num_memory_blocks", "down_scale_factor"):
+        values.pop(key, None)
+    return AlbertConfig.from_dict(values, **overrides)
+
+
+def _type_errors(config: AlbertConfig) -> list[str]:
+    """Fields whose JSON type differs from the default's (``"hidden_dropout_prob": "0.1"``): they would
+    otherwise fail deep inside Keras, naming no field."""
+    problems = []
+    for key, default in AlbertConfig().to_dict().items():
+        value = getattr(config, key, default)
+        if default is None or value is None or isinstance(default, (dict, list)):
+            continue
+        if isinstance(default, bool):
+            ok, kind = isinstance(value, bool), "true or false"
+        elif isinstance(default, int):
+            ok, kind = isinstance(value, int) and not isinstance(value, bool), "an integer"
+        elif isinstance(default, float):
+            ok, kind = isinstance(value, (int, float)) and not isinstance(value, bool), "a number"
+        else:
+            ok, kind = isinstance(value, type(default)), f"a {type(default).__name__}"
+        if not ok:
+            problems.append(f"{key} must be {kind}, got {value!r}")
+    return problems
+
+
+def read_config_file(path: str, **overrides) -> AlbertConfig:
+    """A config.json / albert_config.json, with any bad field reported as ``PATH: field ...``."""
+    try:
+        config = read_tf1_config(path, **overrides) if os.path.basename(path) == TF1_CONFIG_NAME else \
+            AlbertConfig.from_json_file(path, **overrides)
+    except (TypeError, ValueError) as e:
+        raise ValueError(str(e) if path in str(e) else f"{path}: {e}") from None
+    problems = _type_errors(config)
+    if problems:
+        raise ValueError(f"{path}: {'; '.join(problems)}")
+    return config
+
+
+def resolve_config(name_or_path: str | os.PathLike, subfolder: str = "", **overrides) -> AlbertConfig:
+    """The config of a file, a preset, a local directory or a hub id (``AlbertConfig.from_pretrained``)."""
+    from albert_tf.checkpoints.formats import CheckpointError
+    from albert_tf.checkpoints.resolve import resolve_directory, with_subfolder
+
+    path = with_subfolder(name_or_path, subfolder)
+    if os.path.isfile(path):
+        return read_config_file(path, **overrides)
+    if not os.path.isdir(path) and path.split("/")[-1] in PRESETS:
+        return AlbertConfig.from_preset(path, **overrides)
+    directory = resolve_directory(path)
+    for name in (CONFIG_NAME, TF1_CONFIG_NAME):
+        if os.path.exists(os.path.join(directory, name)):
+            return read_config_file(os.path.join(directory, name), **overrides)
+    raise CheckpointError(f"{directory} has no {CONFIG_NAME} or {TF1_CONFIG_NAME}")
