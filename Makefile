@@ -8,7 +8,8 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 # make test runs two pytest-xdist workers: most of the suite's time is single-threaded (tracing, graph
-# optimization, subprocesses), so one process leaves a core idle. Each test file is one group (tests/conftest.py).
+# optimization, subprocesses), so one process leaves a core idle. --dist loadfile keeps each file on one worker,
+# so module fixtures are built once (loadgroup's xdist_group marks are not seen under pytest 9).
 TEST_WORKERS ?= 2
 
 # make test-jax: the backend-neutral tests (tests/backends) on Keras' JAX and torch backends, in a second
@@ -27,7 +28,7 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP)
-	TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=25 $(PYTEST_ARGS)
+	TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=25 $(PYTEST_ARGS)
 
 venv-jax: $(JAX_STAMP)
 
