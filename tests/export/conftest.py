@@ -135,7 +135,9 @@ VARIANTS = {
 }
 
 
-@pytest.fixture(scope="package")
+# Session scope: under `make test`'s xdist workers (--dist loadfile) a worker that comes back to
+# tests/export after another package would otherwise export all nine variants again (minutes each time).
+@pytest.fixture(scope="session")
 def exports(tmp_path_factory, tokenizer):
     """key -> Export, every variant exported once to BASE/<key>/1."""
     from albert_tf.export import export_saved_model
