@@ -21,8 +21,9 @@ from typing import Iterator, Mapping, Sequence
 import keras
 import numpy as np
 
-# Keys padded with something other than 0 get their value from the caller (input_ids: the pad id).
-IGNORE_LABEL = -100
+# Keys padded with something other than 0 get their value from the caller (input_ids: the pad id);
+# IGNORE_LABEL (HF's -100) is defined with the tasks and importable from here as before.
+from albert_tf.tasks.base import IGNORE_LABEL  # noqa: F401
 
 
 def sequence_length(row: Mapping) -> int:

@@ -15,7 +15,7 @@ import numpy as np
 
 from albert_tf.finetuning.artifacts import SETTINGS_FILE, write_json
 from albert_tf.finetuning.prediction import _score
-from albert_tf.finetuning.tasks import Settings
+from albert_tf.tasks import Settings
 from albert_tf.training.summaries import write_scalars
 
 

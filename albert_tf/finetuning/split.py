@@ -16,8 +16,8 @@ import os
 import random
 
 from albert_tf.finetuning.errors import DataFormatError
-from albert_tf.finetuning.tasks.base import check_readable, open_text
-from albert_tf.finetuning.tasks.classification import file_format
+from albert_tf.tasks.data_files import check_readable, open_text
+from albert_tf.tasks.sequence_classification import file_format
 from albert_tf.utils.io import atomic_write_text
 
 

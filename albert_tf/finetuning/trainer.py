@@ -52,8 +52,8 @@ from albert_tf.finetuning.model_source import load_tokenizer, resolve_model_sour
 from albert_tf.finetuning.options import PRECISIONS, SINGLE_DEVICE_STRATEGIES  # noqa: F401
 from albert_tf.finetuning.options import _SHAPE_FIELDS, JAX_LENGTH_MULTIPLE, _check_single_device_flags, keras_policy
 from albert_tf.finetuning.prediction import _pad_values, _score, predict_rows
-from albert_tf.finetuning.tasks import Settings, get_task
-from albert_tf.finetuning.tasks.classification import is_regression
+from albert_tf.tasks import Settings, get_task
+from albert_tf.tasks.sequence_classification import is_regression
 from albert_tf.modeling.config import AlbertConfig
 from albert_tf.training.summaries import summary_writer
 from albert_tf.utils.progress import tensorboard_hint
@@ -136,7 +136,7 @@ def finetune(
     started = time.time()
     on_tf = keras.backend.backend() == "tensorflow"
     task_name = task
-    task = get_task(task)
+    task = get_task(task, fine_tuning=True)
     if isinstance(task_name, str) and task_name.strip().lower() == "regression":
         if num_labels not in (None, 1):
             raise ValueError(f"task 'regression' means num_labels=1, got num_labels={num_labels}")
@@ -239,10 +239,10 @@ def finetune(
     try:
         with distribution.scope() if on_tf else contextlib.nullcontext():
             if source.pretrained:
-                net = task.model_class.from_pretrained(source.directory, config=config,
+                net = task.load_model_class().from_pretrained(source.directory, config=config,
                                                       ignore_mismatched_sizes=new_head)
             else:
-                net = task.model_class(config)
+                net = task.load_model_class()(config)
             optimizer = create_optimizer(net, learning_rate=learning_rate, num_train_steps=num_train_steps,
                                          warmup_steps=warmup_steps, optimizer="adamw", weight_decay=weight_decay,
                                          clip_norm=clip_norm, all_reduce_in_step=False)
@@ -340,7 +340,7 @@ def evaluate(
     """
     import keras
 
-    task = get_task(task)
+    task = get_task(task, fine_tuning=True)
     saved = load_settings(model_dir)
     if saved.get("task") not in (None, task.name):
         logger.warning("%s was fine-tuned for %s, evaluating it as %s", model_dir, saved["task"], task.name)
@@ -357,7 +357,7 @@ def evaluate(
     previous_policy = keras.config.dtype_policy()
     keras.mixed_precision.set_global_policy("float32")
     try:
-        model = task.model_class.from_pretrained(model_dir)
+        model = task.load_model_class().from_pretrained(model_dir)
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
     settings.validate(model.config.max_position_embeddings)
@@ -369,10 +369,11 @@ def evaluate(
     if output_file:
         write_json(output_file, metrics)
     if predictions_file:
-        if isinstance(predictions, dict):
-            write_json(predictions_file, predictions)
-        else:
-            write_json(predictions_file, [{"line": e.line, "prediction": p} for e, p in zip(examples, predictions)])
+        if isinstance(predictions, dict):  # question answering: {id: answer text}, as the SQuAD scripts read
+            write_json(predictions_file, {qid: record["answer"] for qid, record in predictions.items()})
+        else:  # one record per example: its line, the prediction and, where the head has one, its score
+            write_json(predictions_file, [{"line": e.line, **(p if isinstance(p, dict) else {"prediction": p})}
+                                          for e, p in zip(examples, predictions)])
     return metrics
 
 # The names this module has always offered; the output-file constants, `load_settings` and `predict_rows` now

@@ -21,60 +21,12 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from albert_tf.pipelines.alignment import metaspace_offsets, overflow_windows, word_ids
+from albert_tf.tokenization.alignment import overflow_windows
 from albert_tf.pipelines.base import Pipeline, _positive_int
-
-DEFAULT_MAX_SEQ_LEN = 384
-DEFAULT_MAX_QUESTION_LEN = 64
-DEFAULT_MAX_ANSWER_LEN = 15
-
-
-def decode_spans(start: np.ndarray, end: np.ndarray, topk: int, max_answer_len: int,
-                 undesired_tokens: np.ndarray) -> tuple:
-    """The ``topk`` best (start, end) token pairs with ``start <= end < start + max_answer_len`` whose
-    ends are both allowed; score = p(start) * p(end)."""
-    if start.ndim == 1:
-        start = start[None]
-    if end.ndim == 1:
-        end = end[None]
-    outer = np.matmul(np.expand_dims(start, -1), np.expand_dims(end, 1))
-    candidates = np.tril(np.triu(outer), max_answer_len - 1)
-    scores_flat = candidates.flatten()
-    if topk == 1:
-        idx_sort = [np.argmax(scores_flat)]
-    elif len(scores_flat) < topk:
-        idx_sort = np.argsort(-scores_flat)
-    else:
-        idx = np.argpartition(-scores_flat, topk)[0:topk]
-        idx_sort = idx[np.argsort(-scores_flat[idx])]
-    starts, ends = np.unravel_index(idx_sort, candidates.shape)[1:]
-    # Like HF: the allowed set is `undesired_tokens.nonzero()` of a [1, seq] array, i.e. the allowed
-    # columns plus row index 0 (the CLS position, which is allowed anyway).
-    allowed = np.asarray(undesired_tokens.nonzero())
-    desired = np.isin(starts, allowed) & np.isin(ends, allowed)
-    starts, ends = starts[desired], ends[desired]
-    return starts, ends, candidates[0, starts, ends]
-
-
-def select_starts_ends(start, end, p_mask, attention_mask, min_null_score=1000000, top_k=1,
-                       handle_impossible_answer=False, max_answer_len=15):
-    """Mask question/special/padding tokens, softmax the logits, remember the null (CLS, CLS) score,
-    and decode the best spans (HF's ``select_starts_ends``)."""
-    undesired_tokens = np.abs(np.array(p_mask) - 1)
-    if attention_mask is not None:
-        undesired_tokens = undesired_tokens & attention_mask
-    undesired_tokens_mask = undesired_tokens == 0.0
-    start = np.where(undesired_tokens_mask, -10000.0, start)
-    end = np.where(undesired_tokens_mask, -10000.0, end)
-    start = np.exp(start - start.max(axis=-1, keepdims=True))
-    start = start / start.sum()
-    end = np.exp(end - end.max(axis=-1, keepdims=True))
-    end = end / end.sum()
-    if handle_impossible_answer:
-        min_null_score = min(min_null_score, (start[0, 0] * end[0, 0]).item())
-    start[0, 0] = end[0, 0] = 0.0
-    starts, ends, scores = decode_spans(start, end, top_k, max_answer_len, undesired_tokens)
-    return starts, ends, scores, min_null_score
+# The window features and span rules live with the head; `evaluate` decodes with them too.
+from albert_tf.tasks.answer_spans import (DEFAULT_MAX_ANSWER_LEN, DEFAULT_MAX_QUESTION_LEN,  # noqa: F401
+                                          DEFAULT_MAX_SEQ_LEN, best_answers, context_alignment, decode_spans,
+                                          select_starts_ends, window_feature)
 
 
 class QuestionAnsweringPipeline(Pipeline):
@@ -195,17 +147,8 @@ class QuestionAnsweringPipeline(Pipeline):
             raise ValueError(f"`doc_stride` ({doc_stride}) is larger than `max_seq_len` ({max_seq_len})")
 
         question_ids = tokenizer(example["question"], add_special_tokens=False)["input_ids"][:max_question_len]
-        context = example["context"]
-        encoding = tokenizer(context, add_special_tokens=False, return_offsets_mapping=True)
-        context_ids = list(encoding["input_ids"])
-        pieces = tokenizer.convert_ids_to_tokens(context_ids)
-        specials = tokenizer.all_special_tokens
-        offsets = metaspace_offsets(context, pieces, encoding["offset_mapping"], specials)
-        # An unknown character's <unk> stays inside its word (HF fast's word ids); only a "<unk>" written
-        # in the text is a special token of its own.
-        unk = tokenizer.unk_token
-        words = word_ids([p if p != unk or context[s:e].lower() == unk else "" for p, (s, e)
-                          in zip(pieces, encoding["offset_mapping"])], specials)
+        context = context_alignment(tokenizer, example["context"])
+        context_ids = context.ids
 
         budget = max_seq_len - len(question_ids) - 3  # [CLS] question [SEP] context [SEP]
         if budget <= 0:
@@ -220,68 +163,16 @@ class QuestionAnsweringPipeline(Pipeline):
             )
         windows = overflow_windows(len(context_ids), budget, doc_stride) if len(context_ids) > budget \
             else [(0, len(context_ids))]
-        n_question = len(question_ids)
-        features = []
-        for start, end in windows:
-            n = end - start
-            input_ids = tokenizer.build_inputs_with_special_tokens(question_ids, context_ids[start:end])
-            # p_mask: 1 where no answer may be (question, special tokens), 0 on the context and on [CLS].
-            p_mask = [1] * (n_question + 2) + [0] * n + [1]
-            for k, token in enumerate(input_ids):
-                if token == tokenizer.cls_token_id:
-                    p_mask[k] = 0
-            context_start = n_question + 2
-            features.append({
-                "input_ids": input_ids,
-                "token_type_ids": [0] * (n_question + 2) + [1] * (n + 1),
-                "p_mask": p_mask,
-                # Per token of the window: character span in the context and word index (None off-context).
-                "offsets": [(0, 0)] * context_start + offsets[start:end] + [(0, 0)],
-                "word_ids": [None] * context_start + words[start:end] + [None],
-            })
-        return features
+        return [window_feature(tokenizer, question_ids, context, start, end) for start, end in windows]
 
     def _select_outputs(self, output, input_ids):
         return {"start_logits": output["start_logits"], "end_logits": output["end_logits"]}
 
     def postprocess(self, example, features, outputs, top_k=1, handle_impossible_answer=False,
                     max_answer_len=DEFAULT_MAX_ANSWER_LEN, align_to_words=True):
-        context = example["context"]
-        min_null_score = 1000000  # large and positive
-        answers = []
-        for feature, output in zip(features, outputs):
-            start_logits = output["start_logits"][None]
-            end_logits = output["end_logits"][None]
-            attention_mask = np.ones_like(start_logits, dtype=np.int64)
-            # Some candidates collapse into one word-aligned answer, so HF decodes more than top_k.
-            pre_topk = top_k * 2 + 10 if align_to_words else top_k
-            starts, ends, scores, min_null_score = select_starts_ends(
-                start_logits, end_logits, np.asarray(feature["p_mask"])[None], attention_mask, min_null_score,
-                pre_topk, handle_impossible_answer, max_answer_len,
-            )
-            for s, e, score in zip(starts, ends, scores):
-                start_index, end_index = _char_span(feature, int(s), int(e), align_to_words)
-                target_answer = context[start_index:end_index]
-                answer = next((a for a in answers if a["answer"].lower() == target_answer.lower()), None)
-                if answer:
-                    answer["score"] += score.item()
-                else:
-                    answers.append({"score": score.item(), "start": start_index, "end": end_index,
-                                    "answer": target_answer})
-        if handle_impossible_answer:
-            answers.append({"score": min_null_score, "start": 0, "end": 0, "answer": ""})
-        answers = sorted(answers, key=lambda x: x["score"], reverse=True)[:top_k]
+        answers = best_answers(example["context"], features, outputs, top_k=top_k,
+                               handle_impossible_answer=handle_impossible_answer, max_answer_len=max_answer_len,
+                               align_to_words=align_to_words)
         if len(answers) == 1:
             return answers[0]
         return answers
-
-
-def _char_span(feature: dict, s: int, e: int, align_to_words: bool) -> tuple[int, int]:
-    """Token span -> character span; with ``align_to_words`` widened to the words (within this window)
-    holding the start and end tokens. Tokens off the context (``[CLS]``) use their own offsets."""
-    offsets, words = feature["offsets"], feature["word_ids"]
-    if align_to_words and words[s] is not None and words[e] is not None:
-        start_tokens = [k for k, w in enumerate(words) if w == words[s]]
-        end_tokens = [k for k, w in enumerate(words) if w == words[e]]
-        return offsets[start_tokens[0]][0], offsets[end_tokens[-1]][1]
-    return offsets[s][0], offsets[e][1]

@@ -9,7 +9,7 @@ Example:
     [{'entity_group': 'PER', 'score': 0.99..., 'word': 'sarah', 'start': 10, 'end': 16}, ...]
 
 Positions follow the fast tokenizer's offsets, which include the space before a word (``start`` 10 above
-points at the space before "Sarah"); see :mod:`albert_tf.pipelines.alignment`.
+points at the space before "Sarah"); see :mod:`albert_tf.tokenization.alignment`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from enum import Enum
 
 import numpy as np
 
-from albert_tf.pipelines.alignment import metaspace_decode, metaspace_offsets, overflow_windows
+from albert_tf.tokenization.alignment import metaspace_decode, metaspace_offsets, overflow_windows
 from albert_tf.pipelines.base import Pipeline, softmax
 
 

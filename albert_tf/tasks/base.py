@@ -1,10 +1,12 @@
 """What every task module provides: a :class:`Task` (the head's static description: model class, signature
-tensors, request encoding, export options) and a :class:`ServingGraph` (one export's in-graph forward and
-post-processing, built by :meth:`Task.serving_graph`).
+tensors, request encoding, export options, and for the fine-tunable heads the data file reader, the
+training rows and the decoding that ``evaluate`` scores) and a :class:`ServingGraph` (one export's in-graph
+forward and post-processing, built by :meth:`Task.serving_graph`).
 
 The export module (:mod:`albert_tf.export.module`) is generic over these: it checks requests, tokenizes,
-sorts rows into sub-batches and hands the model call and the outputs to the task. A head needs nothing
-outside its own module and one line in :data:`albert_tf.tasks.TASKS`.
+sorts rows into sub-batches and hands the model call and the outputs to the task. Fine-tuning
+(:mod:`albert_tf.finetuning.trainer`) reads, encodes and decodes through the same object. A head needs
+nothing outside its own module and one line in :data:`albert_tf.tasks.TASKS`.
 
 Example:
     >>> from albert_tf.tasks import get_task
@@ -15,11 +17,62 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any, Mapping, Sequence
+
 import numpy as np
 
 from albert_tf.tasks.spec import TEXT, TEXT_PAIR, SignatureSpec, TensorDoc
 
 IDS_KEYS = ("input_ids", "attention_mask", "token_type_ids")
+# Label of a token the loss ignores (HF's -100: special tokens, non-first pieces of a word).
+IGNORE_LABEL = -100
+
+
+@dataclasses.dataclass
+class Settings:
+    """Fine-tuning tokenization and decoding settings; saved next to a fine-tuned model so ``evaluate``
+    reuses them.
+
+    ``qa_decoding`` picks how ``evaluate`` turns question-answering logits into answers: ``"pipeline"``
+    (the default) uses HF's ``pipeline("question-answering")`` rules, so evaluation, the pipeline and the
+    exported SavedModel give the same answers; ``"squad_nbest"`` is HF ``run_qa``'s n-best search over
+    summed logits (``n_best_size``, ``null_score_diff_threshold``).
+    """
+
+    max_seq_length: int
+    doc_stride: int = 128
+    max_query_length: int = 64
+    max_answer_length: int = 30
+    n_best_size: int = 20
+    null_score_diff_threshold: float = 0.0
+    qa_decoding: str = "pipeline"
+
+    def validate(self, max_position_embeddings: int | None = None) -> None:
+        for name in ("max_seq_length", "max_query_length", "max_answer_length", "n_best_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.max_seq_length < 8:
+            raise ValueError(f"max_seq_length must be at least 8, got {self.max_seq_length}")
+        if max_position_embeddings is not None and self.max_seq_length > max_position_embeddings:
+            raise ValueError(f"max_seq_length={self.max_seq_length} exceeds the model's max_position_embeddings="
+                             f"{max_position_embeddings}")
+        if not isinstance(self.doc_stride, int) or self.doc_stride < 0:
+            raise ValueError(f"doc_stride must be a non-negative integer, got {self.doc_stride!r}")
+        if self.qa_decoding not in QA_DECODINGS:
+            raise ValueError(f"qa_decoding must be one of {', '.join(QA_DECODINGS)}, got {self.qa_decoding!r}")
+
+
+QA_DECODINGS = ("pipeline", "squad_nbest")
+
+
+@dataclasses.dataclass
+class Encoded:
+    """Model rows for a list of examples. ``meta[i]`` is what decoding needs about ``rows[i]``."""
+
+    rows: list[dict[str, Any]]
+    meta: list[Any]
 
 
 def as_str_list(values) -> list[str]:
@@ -41,6 +94,13 @@ class Task:
         special_tokens_mask: the text path needs HF's special-tokens mask per token.
         accepts_text_pair: ``text_pair`` is an export option (the classifier trained on pairs).
         accepts_entities: ``aggregation_strategy`` and ``stride`` are export options (token classification).
+
+    Fine-tuning (heads that override :meth:`read`):
+        aliases: other names ``albert-tf finetune --task`` accepts (``ner``, ``squad``, ...).
+        default_max_seq_length: ``max_seq_length`` when neither the user nor a saved run sets one.
+        output_keys: model outputs the decoder needs (besides ``loss``).
+        label_pad_values: pad values of label sequences in a batch (others pad with 0).
+        has_labels_in_config: the model's ``id2label`` comes from the training labels.
     """
 
     name: str = ""
@@ -52,6 +112,17 @@ class Task:
     special_tokens_mask = False
     accepts_text_pair = False
     accepts_entities = False
+    aliases: tuple[str, ...] = ()
+    default_max_seq_length = 128
+    output_keys: tuple[str, ...] = ("logits",)
+    label_pad_values: Mapping[str, int] = {}
+    has_labels_in_config = False
+
+    def load_model_class(self):
+        """The albert_tf model class (``model_class`` is its name)."""
+        from albert_tf import modeling
+
+        return getattr(modeling, self.model_class)
 
     # ------------------------------------------------------------------ signature table
     def text_inputs(self, text_pair: bool = False) -> tuple[TensorDoc, ...]:
@@ -93,6 +164,35 @@ class Task:
         names = [t.name for t in self.text_inputs("text_pair" in text_inputs)]
         enc = tokenizer(*[as_str_list(text_inputs[name]) for name in names], **kwargs)
         return {k: np.asarray(enc[k], np.int32) for k in IDS_KEYS}
+
+    # ------------------------------------------------------------------ fine-tuning
+    @property
+    def fine_tunable(self) -> bool:
+        return type(self).read is not Task.read
+
+    def read(self, path: str, *, require_labels: bool = True, regression: bool = False) -> list:
+        """Examples of a data file; :class:`~albert_tf.tasks.data_files.DataFormatError` names a bad line."""
+        raise NotImplementedError(f"{self.name} is not fine-tuned from data files")
+
+    def label_config(self, train_examples: Sequence, base_config, num_labels: int | None) -> dict:
+        """Config overrides (``id2label``) implied by the training labels; none for tasks without labels."""
+        return {}
+
+    def check_labels(self, examples: Sequence, config) -> None:
+        """Raises :class:`DataFormatError` for an example label the model does not know."""
+
+    def encode(self, examples: Sequence, tokenizer, settings: Settings, config) -> Encoded:
+        """Model rows (Python lists, labels under HF's keys) for ``examples``."""
+        raise NotImplementedError
+
+    def decode(self, examples: Sequence, encoded: Encoded, outputs: Mapping[str, list], settings: Settings,
+               config) -> tuple[dict, Any]:
+        """``(metrics, predictions)`` from per-row model outputs (each trimmed to the row's length)."""
+        raise NotImplementedError
+
+    def primary_metric(self, config, examples: Sequence) -> tuple[str, bool]:
+        """``(metric name, greater is better)`` used to keep the best checkpoint."""
+        raise NotImplementedError
 
     # ------------------------------------------------------------------ in-graph
     def serving_graph(self, model, tokenizer, options) -> "ServingGraph":

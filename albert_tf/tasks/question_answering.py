@@ -8,7 +8,7 @@ tokens and ``[CLS]``, p(start) * p(end) for spans of at most ``max_answer_len`` 
 per window (HF's ``top_k * 2 + 10`` with ``align_to_words``) widened to whole words, candidates with the
 same lowercased text summed, and, with ``handle_impossible_answer``, the empty answer when the smallest
 ``[CLS]`` score of the row's windows is higher. The numpy version of the same rules is
-:mod:`albert_tf.pipelines.question_answering` (its defaults are used here).
+:mod:`albert_tf.tasks.answer_spans` (its defaults are used here).
 
 Where HF raises, the graph stays total over rows (TF Serving batches several clients' rows together):
 a question too long for ``max_seq_len`` leaves one context token per window, a ``doc_stride`` at least
@@ -23,9 +23,9 @@ Example:
 
 from __future__ import annotations
 
-from albert_tf.pipelines.question_answering import (DEFAULT_MAX_ANSWER_LEN, DEFAULT_MAX_QUESTION_LEN,
-                                                    DEFAULT_MAX_SEQ_LEN)
+from albert_tf.tasks.answer_spans import DEFAULT_MAX_ANSWER_LEN, DEFAULT_MAX_QUESTION_LEN, DEFAULT_MAX_SEQ_LEN
 from albert_tf.tasks.base import ServingGraph, Task
+from albert_tf.tasks.squad import SquadQuestions
 from albert_tf.tasks.spec import CONTEXT, QUESTION, tensor
 from albert_tf.tasks.text_spans import TextTokens
 from albert_tf.tokenization.constants import SPIECE_UNDERLINE
@@ -254,7 +254,7 @@ _IDS_OUTPUTS = (tensor("answer", "string", "B", "the answer tokens decoded from 
                        "like the tokenizer)"),) + _TOKENS
 
 
-class QuestionAnsweringTask(Task):
+class QuestionAnsweringTask(SquadQuestions, Task):
     name = "question_answering"
     model_class = "TFAlbertForQuestionAnswering"
     truncation = "only_second"

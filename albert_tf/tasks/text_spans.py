@@ -3,7 +3,7 @@
 ``transformers.pipeline`` loads ALBERT's *fast* tokenizer, whose offsets follow the ``Metaspace``
 pre-tokenizer (a ``▁`` piece takes the whitespace before it); the question-answering and
 token-classification graphs report positions from these offsets, so both build them here, once. The
-Python version of the same rules is :mod:`albert_tf.pipelines.alignment`.
+Python version of the same rules is :mod:`albert_tf.tokenization.alignment`.
 
 Example:
     >>> import tensorflow as tf  # doctest: +SKIP
@@ -75,7 +75,7 @@ class TextTokens:
     def metaspace_offsets(self, text, ids, starts, ends, valid):
         """Our visible-character offsets -> the fast tokenizer's: a ``▁`` piece takes the whitespace before
         it, a lone ``▁`` stands for the last whitespace character of its run (see
-        :func:`albert_tf.pipelines.alignment.metaspace_offsets`; the graph may place a lone ``▁`` at either
+        :func:`albert_tf.tokenization.alignment.metaspace_offsets`; the graph may place a lone ``▁`` at either
         end of the run, both map to the same character)."""
         import tensorflow as tf
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from albert_tf.pipelines.token_classification import AggregationStrategy, TokenClassificationPipeline, _strategy
 from albert_tf.tasks.base import ServingGraph, Task
+from albert_tf.tasks.conll import ConllWordLabels
 from albert_tf.tasks.spec import tensor
 from albert_tf.tasks.text_spans import TextTokens
 from albert_tf.tokenization.constants import SPIECE_UNDERLINE
@@ -312,7 +313,7 @@ class TokenClassificationGraph:
 
 
 # ------------------------------------------------------------------ the task (export's view)
-class TokenClassificationTask(Task):
+class TokenClassificationTask(ConllWordLabels, Task):
     name = "token_classification"
     model_class = "TFAlbertForTokenClassification"
     offsets = True

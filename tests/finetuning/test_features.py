@@ -8,7 +8,7 @@ import pytest
 from albert_tf import AlbertConfig
 from albert_tf.finetuning import get_task
 from albert_tf.finetuning.batching import IGNORE_LABEL, LengthBucketedBatches, pad_batch
-from albert_tf.finetuning.tasks import Settings
+from albert_tf.tasks import Settings
 from tests.finetuning.conftest import fixture
 
 CLS = get_task("sequence_classification")

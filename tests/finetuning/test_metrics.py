@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from albert_tf.finetuning import metrics
-from albert_tf.finetuning.tasks.question_answering import QuestionAnsweringTask, squad_dataset
+from albert_tf.tasks.question_answering import QuestionAnsweringTask
+from albert_tf.tasks.squad import squad_dataset
 from tests.finetuning.conftest import fixture
 
 # Predictions for tests/fixtures/finetuning/squad_eval_v1.1.json.

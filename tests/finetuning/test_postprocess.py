@@ -3,7 +3,7 @@ restriction, and v2.0's null answer with its threshold."""
 
 import numpy as np
 
-from albert_tf.finetuning.tasks.question_answering import QAExample, WindowMeta, postprocess
+from albert_tf.tasks.squad import QAExample, WindowMeta, postprocess
 
 CONTEXT = "Neil Armstrong landed on the Moon in 1969."
 # Character spans of the context's words: Neil(0,4) Armstrong(5,14) landed(15,21) on(22,24) the(25,28)

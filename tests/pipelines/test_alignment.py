@@ -3,7 +3,7 @@ our tokenizer's visible-character offsets."""
 
 import pytest
 
-from albert_tf.pipelines.alignment import metaspace_decode, metaspace_offsets, overflow_windows, word_ids
+from albert_tf.tokenization.alignment import metaspace_decode, metaspace_offsets, overflow_windows, word_ids
 from albert_tf.tokenization import AlbertTokenizer
 from tests.pipelines.conftest import wiki_sentences
 

@@ -1,4 +1,4 @@
-"""Token classification (NER, chunking, POS) from CoNLL files.
+"""Fine-tuning data for token classification (NER, chunking, POS): CoNLL files, word labels, decoding.
 
 Format: one word a line, the word in the first column and its tag in the last (CoNLL-2003's four
 columns work as is), a blank line between sentences, ``-DOCSTART-`` lines skipped.
@@ -12,7 +12,7 @@ Example:
     >>> import tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "tiny.conll")
     >>> _ = open(path, "w").write("-DOCSTART- O\\n\\nAda B-PER\\nLovelace I-PER\\nwrote O\\n")
-    >>> [(s.words, s.tags, s.line) for s in TokenClassificationTask().read(path)]
+    >>> [(s.words, s.tags, s.line) for s in ConllWordLabels().read(path)]
     [(['Ada', 'Lovelace', 'wrote'], ['B-PER', 'I-PER', 'O'], 3)]
 """
 
@@ -24,10 +24,8 @@ from typing import Sequence
 
 import numpy as np
 
-from albert_tf.finetuning import metrics
-from albert_tf.finetuning.batching import IGNORE_LABEL
-from albert_tf.finetuning.errors import DataFormatError
-from albert_tf.finetuning.tasks.base import Encoded, Settings, Task, check_readable, open_text, require_examples
+from albert_tf.tasks.base import IGNORE_LABEL, Encoded, Settings
+from albert_tf.tasks.data_files import DataFormatError, check_readable, open_text, require_examples
 
 logger = logging.getLogger("albert_tf")
 
@@ -51,10 +49,10 @@ def _tag_order(tag: str) -> tuple:
     return (1, kind, prefix) if kind else (1, tag, "")
 
 
-class TokenClassificationTask(Task):
-    name = "token_classification"
+class ConllWordLabels:
+    """The fine-tuning half of :class:`~albert_tf.tasks.token_classification.TokenClassificationTask`."""
+
     aliases = ("ner", "conll")
-    model_class_name = "TFAlbertForTokenClassification"
     label_pad_values = {"labels": IGNORE_LABEL}
     has_labels_in_config = True
 
@@ -137,6 +135,8 @@ class TokenClassificationTask(Task):
         return Encoded(rows, meta)
 
     def decode(self, examples, encoded, outputs, settings, config):
+        from albert_tf.finetuning import metrics
+
         fallback = "O" if "O" in config.id2label.values() else config.id2label[0]
         predicted = []
         for logits, first_piece in zip(outputs["logits"], encoded.meta):
@@ -150,4 +150,6 @@ class TokenClassificationTask(Task):
         return result, predicted
 
     def primary_metric(self, config, examples):
+        from albert_tf.finetuning import metrics
+
         return ("f1", True) if metrics.is_entity_tag_set(config.id2label.values()) else ("accuracy", True)

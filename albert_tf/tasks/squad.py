@@ -1,15 +1,19 @@
-"""Extractive question answering on SQuAD v1.1 / v2.0 JSON files.
+"""Fine-tuning data for extractive question answering: SQuAD v1.1 / v2.0 JSON files, windows, decoding.
 
 Features follow HF's ``run_qa``: ``[CLS] question [SEP] context window [SEP]``, the question cut to
 ``max_query_length`` pieces, long contexts split into windows that share ``doc_stride`` pieces (HF's
 meaning of the stride: overlap, not step). A training window that does not contain the whole first
 answer (and every window of an unanswerable v2.0 question) points both positions at ``[CLS]``.
 
-Decoding follows HF's n-best search: for every window, the ``n_best_size`` best start and end logits,
-pairs inside the context, end >= start, at most ``max_answer_length`` pieces, scored by the logit sum;
-the best pair over all windows of a question wins. For v2.0 data the null answer (both positions on
-``[CLS]``, the lowest such score over windows) wins when it beats the best span by more than
-``null_score_diff_threshold``. Exact match and F1 are the official scripts' (see ``metrics``).
+Decoding (``Settings.qa_decoding``): ``"pipeline"`` (the default) applies HF's question-answering
+pipeline rules (:func:`albert_tf.tasks.answer_spans.best_answers`, ``max_answer_length`` as its
+``max_answer_len``, the null answer offered on v2.0 data), so ``evaluate``, ``pipeline`` and the exported
+SavedModel answer alike. ``"squad_nbest"`` is HF ``run_qa``'s n-best search: for every window, the
+``n_best_size`` best start and end logits, pairs inside the context, end >= start, at most
+``max_answer_length`` pieces, scored by the logit sum; the best pair over all windows of a question wins.
+For v2.0 data the null answer (both positions on ``[CLS]``, the lowest such score over windows) wins when
+it beats the best span by more than ``null_score_diff_threshold``. Exact match and F1 are the official
+scripts' (see ``metrics``).
 
 Example:
     >>> import json, os, tempfile
@@ -18,7 +22,7 @@ Example:
     ...         "qas": [{"id": "q1", "question": "Where is Paris?",
     ...                  "answers": [{"text": "France", "answer_start": 12}]}]}]}]}
     >>> _ = open(path, "w").write(json.dumps(data))
-    >>> [(e.qid, e.answers) for e in QuestionAnsweringTask().read(path)]
+    >>> [(e.qid, e.answers) for e in SquadQuestions().read(path)]
     [('q1', [('France', 12)])]
 """
 
@@ -31,9 +35,9 @@ from typing import Sequence
 
 import numpy as np
 
-from albert_tf.finetuning import metrics
-from albert_tf.finetuning.errors import DataFormatError
-from albert_tf.finetuning.tasks.base import Encoded, Settings, Task, check_readable, open_text, require_examples
+from albert_tf.tasks.answer_spans import best_answers, context_alignment, window_feature
+from albert_tf.tasks.base import Encoded, Settings
+from albert_tf.tasks.data_files import DataFormatError, check_readable, open_text, require_examples
 
 
 @dataclasses.dataclass
@@ -53,6 +57,9 @@ class WindowMeta:
     example_index: int
     # Character span of each token in the example's context; None for question and special tokens.
     offsets: list[tuple[int, int] | None]
+    # The window as HF's question-answering pipeline sees it (answer_spans.window_feature), for decoding
+    # with the pipeline's rules; None for windows built by hand.
+    feature: dict | None = None
 
 
 class _LineFinder:
@@ -87,10 +94,10 @@ def _where(article: int, paragraph: int | None = None, question: int | None = No
     return out
 
 
-class QuestionAnsweringTask(Task):
-    name = "question_answering"
+class SquadQuestions:
+    """The fine-tuning half of :class:`~albert_tf.tasks.question_answering.QuestionAnsweringTask`."""
+
     aliases = ("qa", "squad")
-    model_class_name = "TFAlbertForQuestionAnswering"
     default_max_seq_length = 384
     output_keys = ("start_logits", "end_logits")
 
@@ -181,36 +188,33 @@ class QuestionAnsweringTask(Task):
             raise ValueError(
                 f"doc_stride={settings.doc_stride} must be smaller than max_seq_length - max_query_length - 3 = "
                 f"{settings.max_seq_length - settings.max_query_length - 3}: windows overlap by doc_stride pieces")
+        from albert_tf.tokenization.alignment import overflow_windows
+
         rows, meta = [], []
-        context_cache: dict[str, tuple[list[int], list[tuple[int, int]]]] = {}
+        contexts: dict = {}
         for index, example in enumerate(examples):
-            if example.context not in context_cache:
-                enc = tokenizer(example.context, add_special_tokens=False, return_offsets_mapping=True)
-                context_cache[example.context] = (enc["input_ids"], [tuple(o) for o in enc["offset_mapping"]])
-            context_ids, context_offsets = context_cache[example.context]
+            if example.context not in contexts:
+                contexts[example.context] = context_alignment(tokenizer, example.context)
+            context = contexts[example.context]
             question_ids = tokenizer.convert_tokens_to_ids(tokenizer.tokenize(example.question.lstrip()))
             question_ids = question_ids[: settings.max_query_length]
             room = settings.max_seq_length - len(question_ids) - 3
-            if not context_ids:
+            if not context.ids:
                 raise DataFormatError(example.path, example.line, f"question {example.qid!r}: the context has no tokens")
-            step = room - settings.doc_stride
-            start = 0
-            while True:
-                stop = min(start + room, len(context_ids))
-                window_ids = context_ids[start:stop]
-                input_ids = tokenizer.build_inputs_with_special_tokens(question_ids, window_ids)
-                prefix = len(question_ids) + 2  # [CLS] question [SEP]
-                offsets = [None] * prefix + context_offsets[start:stop] + [None]
+            windows = overflow_windows(len(context.ids), room, settings.doc_stride) if len(context.ids) > room \
+                else [(0, len(context.ids))]
+            prefix = len(question_ids) + 2  # [CLS] question [SEP]
+            for start, stop in windows:
+                feature = window_feature(tokenizer, question_ids, context, start, stop)
+                input_ids = feature["input_ids"]
+                offsets = [None] * prefix + context.spans[start:stop] + [None]
                 row = {"input_ids": input_ids, "attention_mask": [1] * len(input_ids),
-                       "token_type_ids": [0] * prefix + [1] * (len(window_ids) + 1)}
+                       "token_type_ids": feature["token_type_ids"]}
                 if example.answers or example.is_impossible:
                     row["start_positions"], row["end_positions"] = self._positions(example, offsets, prefix,
-                                                                                   prefix + len(window_ids) - 1)
+                                                                                   prefix + stop - start - 1)
                 rows.append(row)
-                meta.append(WindowMeta(index, offsets))
-                if stop == len(context_ids):
-                    break
-                start += step
+                meta.append(WindowMeta(index, offsets, feature))
         return Encoded(rows, meta)
 
     @staticmethod
@@ -232,9 +236,10 @@ class QuestionAnsweringTask(Task):
 
     # -- decoding ----------------------------------------------------------------------------------
     def decode(self, examples, encoded, outputs, settings, config):
-        predictions, _ = postprocess(examples, encoded.meta, outputs["start_logits"], outputs["end_logits"],
-                                     n_best_size=settings.n_best_size, max_answer_length=settings.max_answer_length,
-                                     null_score_diff_threshold=settings.null_score_diff_threshold)
+        from albert_tf.finetuning import metrics
+
+        answers = self.answers(examples, encoded, outputs, settings)
+        predictions = {qid: answer["answer"] for qid, answer in answers.items()}
         dataset = squad_dataset(examples)
         if examples[0].version_2:
             result = metrics.squad_v2_evaluate(dataset, predictions)
@@ -242,7 +247,34 @@ class QuestionAnsweringTask(Task):
             result = metrics.squad_v1_evaluate(dataset, predictions)
         result["num_examples"] = len(examples)
         result["num_windows"] = len(encoded.rows)
-        return result, predictions
+        return result, answers
+
+    def answers(self, examples, encoded, outputs, settings) -> dict[str, dict]:
+        """Per question id the best ``{"answer", "score", "start", "end"}`` (character offsets into the
+        context), decoded as ``settings.qa_decoding`` says."""
+        start_logits, end_logits = outputs["start_logits"], outputs["end_logits"]
+        if settings.qa_decoding == "squad_nbest":
+            texts, nbest = postprocess(examples, encoded.meta, start_logits, end_logits,
+                                       n_best_size=settings.n_best_size, max_answer_length=settings.max_answer_length,
+                                       null_score_diff_threshold=settings.null_score_diff_threshold)
+            out = {}
+            for qid, text in texts.items():
+                best = next((c for c in nbest[qid] if c["text"] == text), None)
+                out[qid] = {"answer": text, "score": best["score"] if best else 0.0,
+                            "start": best["start_char"] if best else 0, "end": best["end_char"] if best else 0}
+            return out
+        by_example: dict[int, list[int]] = {}
+        for i, window in enumerate(encoded.meta):
+            by_example.setdefault(window.example_index, []).append(i)
+        out = {}
+        for index, example in enumerate(examples):
+            rows = by_example.get(index, [])
+            best = best_answers(example.context, [encoded.meta[i].feature for i in rows],
+                                [{"start_logits": start_logits[i], "end_logits": end_logits[i]} for i in rows],
+                                handle_impossible_answer=example.version_2,
+                                max_answer_len=settings.max_answer_length)
+            out[example.qid] = best[0] if best else {"answer": "", "score": 0.0, "start": 0, "end": 0}
+        return out
 
     def primary_metric(self, config, examples):
         return "f1", True
