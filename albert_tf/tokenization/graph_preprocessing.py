@@ -14,7 +14,7 @@ from __future__ import annotations
 import tensorflow as tf
 import tensorflow_text as tf_text
 
-from albert_tf.tokenization.ragged_ops import shift_left, shift_right
+from albert_tf.tokenization.ragged_ops import row_ids, shift_left, shift_right
 
 
 class GraphPreprocessingMixin:
@@ -48,31 +48,39 @@ class GraphPreprocessingMixin:
 
     def _char_preprocess(self, segs):
         """Exact per-character preprocessing: returns (joined text, per-char outputs, char byte starts,
-        char byte ends, is-whitespace), the outputs ragged ``[segments, chars]``."""
+        char byte ends, is-whitespace), the outputs ragged ``[segments, chars]``.
+
+        Everything runs on the flat ``[chars]`` values with the row ids of the characters (ragged
+        elementwise ops would add shape checks and partition ops to the graph for each use)."""
         chars, starts = tf.strings.unicode_split_with_offsets(segs, "UTF-8")
-        ends = starts + tf.cast(tf.strings.length(chars), starts.dtype)
         flat = chars.flat_values
-        is_ws = chars.with_flat_values(tf.strings.regex_full_match(flat, self._ws))
+        ends = starts.with_values(starts.values + tf.cast(tf.strings.length(flat), starts.dtype))
+        rows = row_ids(chars)
+        n_rows = tf.shape(chars.row_splits, out_type=rows.dtype)[0] - 1
+        join = lambda values: tf.strings.unsorted_segment_join(values, rows, n_rows)
+        ws = tf.strings.regex_full_match(flat, self._ws)
+        is_ws = chars.with_values(ws)
         out = flat
         if self.do_lower_case:
             out = self._fixed(self._lower_fix, lambda v: tf.strings.lower(v, encoding="utf-8"), out)
         if self.remove_space:
-            non_ws = tf.cast(tf.logical_not(is_ws.flat_values), tf.int32)
-            non_ws_rt = is_ws.with_flat_values(non_ws)
-            after = tf.reduce_sum(non_ws_rt, axis=1, keepdims=True) - tf.cumsum(non_ws_rt, axis=1)
-            drop = tf.logical_and(is_ws, tf.logical_or(shift_right(is_ws, True), tf.equal(after, 0)))
-            out = tf.where(is_ws.flat_values, tf.where(drop.flat_values, "", " "), out)
+            # Non-space characters after each one in its row: the row's total minus the running count.
+            running = tf.cumsum(tf.cast(tf.logical_not(ws), tf.int64))
+            row_total = tf.gather(tf.concat([[0], running], 0), chars.row_splits[1:])
+            after = tf.gather(row_total, rows) - running
+            drop = tf.logical_and(ws, tf.logical_or(shift_right(is_ws, True).values, tf.equal(after, 0)))
+            out = tf.where(ws, tf.where(drop, "", " "), out)
         for quote in ("`", "'"):
-            is_q = chars.with_flat_values(tf.equal(flat, quote))
-            run_start = tf.logical_and(is_q, tf.logical_not(shift_right(is_q, False))).flat_values
+            is_q = chars.with_values(tf.equal(flat, quote))
+            q = is_q.values
+            run_start = tf.logical_and(q, tf.logical_not(shift_right(is_q, False).values))
             idx = tf.range(tf.size(flat, out_type=tf.int64))
             run_id = tf.cumsum(tf.cast(run_start, tf.int64)) - 1
             # A trailing 0 keeps the gather valid when there is no run at all.
             start_idx = tf.concat([tf.boolean_mask(idx, run_start), tf.zeros([1], tf.int64)], 0)
             pos = idx - tf.gather(start_idx, tf.maximum(run_id, 0))
             odd = tf.equal(pos % 2, 1)
-            pair_first = tf.logical_and(tf.logical_not(odd), shift_left(is_q, False).flat_values)
-            q = is_q.flat_values
+            pair_first = tf.logical_and(tf.logical_not(odd), shift_left(is_q, False).values)
             out = tf.where(tf.logical_and(q, odd), "", tf.where(tf.logical_and(q, pair_first), '"', out))
         before_lower = out
         if not self.keep_accents:
@@ -81,25 +89,25 @@ class GraphPreprocessingMixin:
         if self.do_lower_case:
             before_lower = out
             out = self._fixed(self._lower_fix, lambda v: tf.strings.lower(v, encoding="utf-8"), out)
-        outs = chars.with_flat_values(out)
-        joined = tf.strings.reduce_join(outs, axis=1)
+        outs = chars.with_values(out)
+        joined = join(out)
         if self.do_lower_case:
             # Whole-string lowering decides final sigma (a capital sigma can come out of NFKD, e.g.
             # MATHEMATICAL BOLD CAPITAL SIGMA); tf.strings.lower would cut the text at NUL.
-            whole = tf.strings.reduce_join(chars.with_flat_values(before_lower), axis=1)
+            whole = join(before_lower)
             use_whole = tf.strings.regex_full_match(whole, "(?s).*\u03a3.*")
             # NUL -> \x01 (both uncased controls, so the sigma context is the same); the NULs are then
             # copied back byte by byte (sigma and final sigma have the same UTF-8 length).
             lowered = tf.strings.lower(tf.strings.regex_replace(whole, "\x00", "\x01"), encoding="utf-8")
-            lowered_b = tf.strings.bytes_split(lowered)
-            joined_b = tf.strings.bytes_split(joined)
-            sel = tf.logical_and(use_whole, tf.equal(lowered_b.row_lengths(), joined_b.row_lengths()))
-            w = tf.ragged.boolean_mask(lowered_b, sel)
-            j = tf.ragged.boolean_mask(joined_b, sel)
-            # Only the second byte of sigma differs (CF 83 -> CF 82 for final sigma).
-            take = tf.logical_and(tf.equal(j.flat_values, b"\x83"), tf.equal(w.flat_values, b"\x82"))
-            merged = tf.strings.reduce_join(j.with_flat_values(tf.where(take, w.flat_values, j.flat_values)), axis=1)
-            joined = tf.tensor_scatter_nd_update(joined, tf.where(sel), merged)
+            sel = tf.where(tf.logical_and(use_whole, tf.equal(tf.strings.length(lowered), tf.strings.length(joined))))
+            w = tf.strings.bytes_split(tf.gather_nd(lowered, sel))
+            j = tf.strings.bytes_split(tf.gather_nd(joined, sel))
+            # Only the second byte of sigma differs (CF 83 -> CF 82 for final sigma); the selected rows have
+            # the same byte lengths, so their bytes line up.
+            take = tf.logical_and(tf.equal(j.values, b"\x83"), tf.equal(w.values, b"\x82"))
+            merged = tf.strings.unsorted_segment_join(tf.where(take, w.values, j.values), row_ids(j),
+                                                      tf.shape(sel, out_type=tf.int64)[0])
+            joined = tf.tensor_scatter_nd_update(joined, sel, merged)
         return joined, outs, starts, ends, is_ws
 
     def _preprocess(self, segs):
@@ -126,7 +134,7 @@ class GraphPreprocessingMixin:
         def whole():
             # One segment per non-empty text. Also avoids regex_split, which stops at a NUL byte.
             n = tf.cast(tf.strings.length(texts) > 0, tf.int64)
-            one = lambda v: tf.RaggedTensor.from_row_lengths(tf.boolean_mask(v, n > 0), n)
+            one = lambda v: tf.RaggedTensor.from_row_lengths(tf.boolean_mask(v, n > 0), n, validate=False)
             return one(texts), one(tf.zeros_like(n)), one(tf.cast(tf.strings.length(texts), tf.int64))
 
         has_special = tf.strings.regex_full_match(texts, f"(?s).*({self._special_pat}).*")
@@ -151,7 +159,7 @@ class GraphPreprocessingMixin:
 
         def prepend():
             head = tf.RaggedTensor.from_row_lengths(tf.boolean_mask(special, is_special),
-                                                    tf.cast(is_special, tf.int64))
+                                                    tf.cast(is_special, tf.int64), validate=False)
             return tf.concat([head, pieces], axis=1)
 
         return tf.cond(tf.reduce_any(is_special), prepend, lambda: pieces)

@@ -223,7 +223,7 @@ class AlbertPreprocessor(GraphPreprocessingMixin, keras.layers.Layer):
         seg_text, seg_special, row_splits = self._segments(texts)
         ids = self._ties.fix(seg_text, self._sp.tokenize(seg_text))
         ids = self._segment_ids(seg_special, self._resplit(ids))
-        return tf.RaggedTensor.from_row_splits(ids, row_splits).merge_dims(1, 2)
+        return tf.RaggedTensor.from_row_splits(ids, row_splits, validate=False).merge_dims(1, 2)
 
     def tokenize_with_offsets(self, texts):
         """Like :meth:`tokenize`, plus ragged ``starts``/``ends`` into the original strings
@@ -247,7 +247,7 @@ class AlbertPreprocessor(GraphPreprocessingMixin, keras.layers.Layer):
 
         ids = self._segment_ids(flat_special, ids)
         seg_len_special = tf.RaggedTensor.from_row_lengths(
-            tf.boolean_mask(seg_len, is_special), tf.cast(is_special, tf.int64))
+            tf.boolean_mask(seg_len, is_special), tf.cast(is_special, tf.int64), validate=False)
         zeros_special = seg_len_special.with_flat_values(tf.zeros_like(seg_len_special.flat_values))
         starts = tf.concat([zeros_special, starts], axis=1)
         ends = tf.concat([seg_len_special, ends], axis=1)

@@ -29,7 +29,7 @@ class ResegmentedOffsetsMixin:
         unit_base = tf.gather(tf.concat([[0], running], 0), units.row_splits[:-1])
         norm_end = running - tf.repeat(unit_base, units.row_lengths())
         norm_begin = norm_end - sizes
-        pieces_of = lambda flat: tf.gather(tf.RaggedTensor.from_value_rowids(flat, unit_of_piece, num_units), spans)
+        pieces_of = lambda flat: tf.gather(tf.RaggedTensor.from_value_rowids(flat, unit_of_piece, num_units, validate=False), spans)
         norm_begin, norm_end, in_begin, in_end = map(pieces_of, (norm_begin, norm_end, p_begin, p_end))
         # Character span of each new piece in the span text, then bytes.
         piece_chars = tf.gather(self._piece_chars, new_ids.flat_values)

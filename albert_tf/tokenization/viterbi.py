@@ -50,9 +50,9 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_text as tf_text
 
-from albert_tf.tokenization import constants
+from albert_tf.tokenization import constants, ragged_ops
 from albert_tf.tokenization.resegmented_offsets import ResegmentedOffsetsMixin
-from albert_tf.tokenization.viterbi_lattice import _NEG_INF, _UNROLL, ViterbiLatticeMixin  # noqa: F401
+from albert_tf.tokenization.viterbi_lattice import _NEG_INF, ViterbiLatticeMixin  # noqa: F401
 
 # sentencepiece_model.proto piece types and model types.
 _NORMAL, _UNKNOWN, _USER_DEFINED = 1, 2, 4
@@ -180,7 +180,7 @@ class UnigramTieResolver(ViterbiLatticeMixin, ResegmentedOffsetsMixin, tf.Module
         last = tf.gather(run_last, run)
         # All pairs (i, j), i < j, within each run.
         pairs = tf.ragged.range(position + 1, last + 1)
-        pair_first, partner = pairs.value_rowids(), pairs.flat_values
+        pair_first, partner = ragged_ops.row_ids(pairs), pairs.flat_values
         pair_ids = tf.gather(flat, multi)
         a, b = tf.gather(pair_ids, pair_first), tf.gather(pair_ids, partner)
         lo, hi = tf.minimum(a, b), tf.maximum(a, b)
@@ -223,11 +223,11 @@ class UnigramTieResolver(ViterbiLatticeMixin, ResegmentedOffsetsMixin, tf.Module
             n = ids.nrows()
             source = tf.tensor_scatter_nd_update(
                 tf.range(n), tf.expand_dims(rows, 1), n + tf.range(tf.size(rows, out_type=tf.int64)))
-            merged_ids = tf.gather(tf.concat([ids, new[0]], axis=0), source)
+            merged_ids = tf.gather(ragged_ops.concat_rows(ids, new[0]), source)
             if not with_offsets:
                 return merged_ids
-            merged_b = tf.gather(tf.concat([begins, new[1]], axis=0), source)
-            merged_e = tf.gather(tf.concat([ends, new[2]], axis=0), source)
+            merged_b = tf.gather(ragged_ops.concat_rows(begins, new[1]), source)
+            merged_e = tf.gather(ragged_ops.concat_rows(ends, new[2]), source)
             return merged_ids, merged_b, merged_e
 
         keep = (lambda: (ids, begins, ends)) if with_offsets else (lambda: ids)
@@ -258,10 +258,10 @@ class UnigramTieResolver(ViterbiLatticeMixin, ResegmentedOffsetsMixin, tf.Module
         unit_start = tf.equal(tf.cumsum(depth)[:-1], 0)
         unit_of_piece = tf.cumsum(tf.cast(unit_start, tf.int64)) - 1
         num_units = tf.reduce_sum(tf.cast(unit_start, tf.int64))
-        unit_row = tf.boolean_mask(ids.value_rowids(), unit_start)
-        units = tf.RaggedTensor.from_value_rowids(flat, unit_of_piece, nrows=num_units)
+        unit_row = tf.boolean_mask(ragged_ops.row_ids(ids), unit_start)
+        units = tf.RaggedTensor.from_value_rowids(flat, unit_of_piece, nrows=num_units, validate=False)
         spans = tf.gather(unit_of_piece, span_first)
-        span_text = tf.strings.reduce_join(tf.gather(units, spans), axis=1)
+        span_text = ragged_ops.join_rows(tf.gather(units, spans))
 
         # Lattice nodes: an unknown piece of n characters is n nodes (sentencepiece merges them only
         # after the Viterbi). Nodes are laid out per row with a fixed slot per unit (a span's slot has one
@@ -280,9 +280,9 @@ class UnigramTieResolver(ViterbiLatticeMixin, ResegmentedOffsetsMixin, tf.Module
         # Fixed nodes: the pieces outside spans, their nodes at the start of their unit's slot.
         outside = tf.where(tf.logical_not(in_span))[:, 0]
         out_nodes = tf.gather(n_nodes, outside)
-        node_slot = (tf.repeat(tf.gather(slot_start, tf.gather(unit_of_piece, outside)), out_nodes)
+        node_slot = (ragged_ops.repeat(tf.gather(slot_start, tf.gather(unit_of_piece, outside)), out_nodes)
                      + tf.ragged.range(tf.cast(out_nodes, tf.int64)).flat_values)
-        node_score = tf.repeat(tf.gather(self._scores, tf.gather(piece_ids, outside)), out_nodes)
+        node_score = ragged_ops.repeat(tf.gather(self._scores, tf.gather(piece_ids, outside)), out_nodes)
         fixed_layout = tf.scatter_nd(tf.expand_dims(node_slot, 1), node_score, tf.reshape(total_slots, [1]))
         span_slot_start = tf.gather(slot_start, spans)
         span_row = tf.gather(unit_row, spans)
@@ -301,18 +301,18 @@ class UnigramTieResolver(ViterbiLatticeMixin, ResegmentedOffsetsMixin, tf.Module
             layout = tf.tensor_scatter_nd_update(
                 fixed_layout, tf.reshape(tf.boolean_mask(span_places, valid_place), [-1, 1]),
                 tf.boolean_mask(values, valid_place))
-            dense = tf.RaggedTensor.from_row_lengths(layout, slots_per_row).to_tensor(0.0)
+            dense = tf.RaggedTensor.from_row_lengths(layout, slots_per_row, validate=False).to_tensor(0.0)
             # Sequential per row in float32, like sentencepiece's loop; column 0 = nothing consumed yet.
             totals = tf.concat([tf.zeros([tf.shape(dense)[0], 1]), tf.cumsum(dense, axis=1)], 1)
             return tf.gather_nd(totals, start_at), tf.gather_nd(totals, end_at)
 
         # tensorflow-text's span pieces as nodes, padded to the span width with -1.
-        span_pieces = tf.gather(tf.RaggedTensor.from_value_rowids(piece_ids, unit_of_piece, num_units), spans)
+        span_pieces = tf.gather(tf.RaggedTensor.from_value_rowids(piece_ids, unit_of_piece, num_units, validate=False), spans)
         span_piece_nodes = tf.gather(n_nodes, tf.gather(tf.RaggedTensor.from_value_rowids(
-            tf.range(n), unit_of_piece, num_units), spans).flat_values)
+            tf.range(n), unit_of_piece, num_units, validate=False), spans).flat_values)
         initial = tf.RaggedTensor.from_row_lengths(
-            tf.repeat(span_pieces.flat_values, span_piece_nodes),
-            tf.math.segment_sum(tf.cast(span_piece_nodes, tf.int64), span_pieces.value_rowids()))
+            ragged_ops.repeat(span_pieces.flat_values, span_piece_nodes),
+            tf.math.segment_sum(tf.cast(span_piece_nodes, tf.int64), ragged_ops.row_ids(span_pieces)), validate=False)
         initial = initial.to_tensor(-1, shape=tf.stack([tf.size(spans), width]))
         viterbi = self._viterbi_setup(span_text)
 
@@ -326,10 +326,14 @@ class UnigramTieResolver(ViterbiLatticeMixin, ResegmentedOffsetsMixin, tf.Module
             nodes, end_score = viterbi(before)
             return tf.reduce_any(tf.not_equal(end_score, after)), nodes
 
-        changed, nodes = body(True, initial)
-        _, nodes = tf.while_loop(lambda again, _: again, body, (changed, nodes),
-                                 maximum_iterations=tf.size(spans))
-        new_ids = tf.RaggedTensor.from_tensor(nodes, padding=-1)
+        # The first pass always runs, inside the loop (one copy of the Viterbi in the graph).
+        _, nodes = tf.while_loop(lambda again, _: again, body, (tf.constant(True), initial),
+                                 shape_invariants=(tf.TensorShape([]), tf.TensorShape([None, None])),
+                                 maximum_iterations=tf.size(spans) + 1)
+        # Each row: its pieces, then -1 padding.
+        is_node = nodes >= 0
+        new_ids = tf.RaggedTensor.from_row_lengths(
+            tf.boolean_mask(nodes, is_node), tf.reduce_sum(tf.cast(is_node, tf.int64), 1), validate=False)
 
         n_spans = tf.size(spans, out_type=tf.int64)
         source = tf.tensor_scatter_nd_update(
@@ -337,13 +341,13 @@ class UnigramTieResolver(ViterbiLatticeMixin, ResegmentedOffsetsMixin, tf.Module
         units_per_row = tf.math.bincount(unit_row, minlength=pieces.nrows(), maxlength=pieces.nrows(),
                                          dtype=tf.int64)
         regroup = lambda unit_values: tf.RaggedTensor.from_row_lengths(
-            tf.gather(unit_values, source), units_per_row).merge_dims(1, 2)
-        per_unit = lambda values: tf.RaggedTensor.from_value_rowids(values, unit_of_piece, nrows=num_units)
-        out_ids = regroup(tf.concat([per_unit(piece_ids), new_ids], axis=0))
+            tf.gather(unit_values, source), units_per_row, validate=False).merge_dims(1, 2)
+        per_unit = lambda values: tf.RaggedTensor.from_value_rowids(values, unit_of_piece, nrows=num_units, validate=False)
+        out_ids = regroup(ragged_ops.concat_rows(per_unit(piece_ids), new_ids))
         if with_offsets:
             new_b, new_e = self._map_offsets(units, spans, unit_of_piece, p_begin, p_end, span_text, new_ids)
-            out_b = regroup(tf.concat([per_unit(p_begin), new_b], 0))
-            out_e = regroup(tf.concat([per_unit(p_end), new_e], 0))
+            out_b = regroup(ragged_ops.concat_rows(per_unit(p_begin), new_b))
+            out_e = regroup(ragged_ops.concat_rows(per_unit(p_end), new_e))
             return self._merge_unknown_runs(out_ids, out_b, out_e)
         return self._merge_unknown_runs(out_ids)
 
@@ -352,11 +356,9 @@ class UnigramTieResolver(ViterbiLatticeMixin, ResegmentedOffsetsMixin, tf.Module
         flat_unk = tf.equal(ids.flat_values, self.unk_id)
         # The previous piece in the same row is <unk> too (never across a row start).
         previous = tf.concat([[False], flat_unk], 0)[:-1]
-        row_start = tf.scatter_nd(tf.expand_dims(ids.row_splits[:-1], 1), tf.ones_like(ids.row_splits[:-1], tf.int32),
-                                  tf.reshape(tf.size(flat_unk, out_type=tf.int64) + 1, [1]))[:-1] > 0
+        row_start = ragged_ops.row_start_flags(ids)
         keep = tf.logical_not(tf.logical_and(flat_unk, tf.logical_and(previous, tf.logical_not(row_start))))
-        keep_rt = ids.with_flat_values(keep)
-        out = tf.ragged.boolean_mask(ids, keep_rt)
+        out = ragged_ops.mask_values(ids, keep)
         if begins is None:
             return (out,)
         run = tf.cumsum(tf.cast(keep, tf.int64)) - 1

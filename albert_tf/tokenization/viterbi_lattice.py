@@ -2,8 +2,9 @@
 
 :class:`ViterbiLatticeMixin` holds ``_viterbi_setup``: every character window of each word looked up as a
 candidate piece at once, then the best path from a given start score with sentencepiece's tie rule (the
-first best start wins, so the longest last piece), in float32 like its path arithmetic; short words run
-straight-line code (up to ``_UNROLL`` characters), longer ones a ``tf.while_loop``. It is a base of
+first best start wins, so the longest last piece), in float32 like its path arithmetic, as one
+``tf.while_loop`` over end positions (an unrolled copy for short words made the exported graph much larger,
+and graph size is what a SavedModel's first run pays for). It is a base of
 :class:`~albert_tf.tokenization.viterbi.UnigramTieResolver`, whose tables (``_piece_ids``, ``_scores``,
 ``unk_id``, ``max_piece_chars``) it reads; see :mod:`albert_tf.tokenization.viterbi` for the rules.
 """
@@ -13,8 +14,6 @@ from __future__ import annotations
 import tensorflow as tf
 
 _NEG_INF = float("-inf")
-# Spans up to this many characters use a straight-line Viterbi; longer ones a tf.while_loop.
-_UNROLL = 24
 
 
 class ViterbiLatticeMixin:
@@ -58,21 +57,6 @@ class ViterbiLatticeMixin:
             chosen = tf.reduce_max(tf.where(tf.equal(cand, top[:, tf.newaxis]), lengths_here, 0), axis=1)
             return top, chosen
 
-        def unrolled(start_scores):
-            # Short words (nearly all): straight-line code, no loop overhead. Scores are padded so that
-            # positions past `width` exist; their results are never read.
-            padded = tf.reshape(tf.pad(cand_scores, [[0, 0], [0, _UNROLL - width], [0, 0]],
-                                       constant_values=_NEG_INF), [n_words, _UNROLL * max_len])
-            best, back = [start_scores], [tf.zeros([n_words], tf.int32)]
-            for end in range(1, _UNROLL + 1):
-                here = list(range(1, min(max_len, end) + 1))
-                best_at_start = tf.stack([best[end - length] for length in here], axis=1)
-                index = tf.constant([(end - length) * max_len + length - 1 for length in here])
-                top, chosen = choose(padded, best_at_start, index, tf.constant(here))
-                best.append(top)
-                back.append(chosen)
-            return tf.stack(best, axis=1)[:, : width + 1], tf.stack(back, axis=1)[:, : width + 1]
-
         def looped(start_scores):
             flat_scores = tf.reshape(cand_scores, [n_words, -1])
 
@@ -94,7 +78,7 @@ class ViterbiLatticeMixin:
 
         def run(start_scores):
             start_scores = tf.cast(start_scores, tf.float32)
-            best, back = tf.cond(width <= _UNROLL, lambda: unrolled(start_scores), lambda: looped(start_scores))
+            best, back = looped(start_scores)
             # Walk back from each word's end: position -> start of its last piece, by pointer doubling.
             position_row = tf.range(width + 1)[tf.newaxis, :]
             jump = tf.where(position_row > 0, position_row - back, 0)
@@ -110,11 +94,12 @@ class ViterbiLatticeMixin:
             # cursor[w, k]: position k pieces back from the end; the path's piece ends are those > 0.
             path_ends = tf.reduce_any(tf.logical_and(
                 tf.equal(cursor[:, :, tf.newaxis], position_row[:, tf.newaxis, :]), cursor[:, :, tf.newaxis] > 0), 1)
-            ends = tf.ragged.boolean_mask(tf.broadcast_to(position_row, tf.shape(path_ends)), path_ends)
-            word = tf.cast(ends.value_rowids(), tf.int32)
-            last_len = tf.gather_nd(back, tf.stack([word, ends.flat_values], 1))
-            ids = tf.gather_nd(cand_ids, tf.stack([word, ends.flat_values - last_len, last_len - 1], 1))
-            nodes = ends.with_flat_values(ids).to_tensor(-1, shape=tf.stack([n_words, width]))
+            at = tf.where(path_ends)  # (word, end position) of each piece, in path order
+            word, end = tf.cast(at[:, 0], tf.int32), tf.cast(at[:, 1], tf.int32)
+            last_len = tf.gather_nd(back, tf.stack([word, end], 1))
+            ids = tf.gather_nd(cand_ids, tf.stack([word, end - last_len, last_len - 1], 1))
+            nodes = tf.RaggedTensor.from_value_rowids(ids, at[:, 0], nrows=tf.cast(n_words, tf.int64),
+                                                      validate=False).to_tensor(-1, shape=tf.stack([n_words, width]))
             return nodes, tf.gather(best, n_chars, batch_dims=1)
 
         return run
