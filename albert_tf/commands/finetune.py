@@ -23,6 +23,7 @@ import json
 from absl import flags
 
 from albert_tf.commands import reject_positional
+from albert_tf.tasks.base import QA_DECODINGS, TOKEN_DECODINGS, WORD_AGGREGATIONS
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("task", None, "sequence_classification (alias: classification; regression sets num_labels=1), "
@@ -57,6 +58,12 @@ flags.DEFINE_integer("max_answer_length", 30, "Question answering: longest answe
 flags.DEFINE_integer("n_best_size", 20, "Question answering: start/end candidates per window.")
 flags.DEFINE_float("null_score_diff_threshold", 0.0, "SQuAD v2.0: answer only if the best span beats the null "
                    "answer by more than this.")
+flags.DEFINE_enum("qa_decoding", "pipeline", list(QA_DECODINGS), "Question answering evaluation: 'pipeline' "
+                  "(HF's pipeline rules, as the export answers) or 'squad_nbest' (run_qa's n-best).")
+flags.DEFINE_enum("token_decoding", "first_piece", list(TOKEN_DECODINGS), "Token classification evaluation: "
+                  "'first_piece' (run_ner) or 'pipeline' (HF's pipeline with stride windows, as the export).")
+flags.DEFINE_enum("aggregation_strategy", "first", list(WORD_AGGREGATIONS), "Token classification with "
+                  "--token_decoding=pipeline: how a word's pieces give its label.")
 flags.DEFINE_integer("max_train_examples", None, "Use only the first N training examples.")
 flags.DEFINE_bool("progress_bar", True, "Show Keras's progress bar and per-epoch eval lines.")
 flags.DEFINE_bool("overwrite_output_dir", False, "Replace the earlier run in --output_dir (its model, metrics and "
@@ -86,7 +93,8 @@ def main(argv):
         mixed_precision=FLAGS.mixed_precision, config_overrides=overrides,
         doc_stride=FLAGS.doc_stride, max_query_length=FLAGS.max_query_length,
         max_answer_length=FLAGS.max_answer_length, n_best_size=FLAGS.n_best_size,
-        null_score_diff_threshold=FLAGS.null_score_diff_threshold,
+        null_score_diff_threshold=FLAGS.null_score_diff_threshold, qa_decoding=FLAGS.qa_decoding,
+        token_decoding=FLAGS.token_decoding, aggregation_strategy=FLAGS.aggregation_strategy,
         max_train_examples=FLAGS.max_train_examples, verbose=FLAGS.progress_bar,
     )
     summary = {k: result[k] for k in ("task", "primary_metric", "best_metric", "best_epoch", "best_checkpoint_dir",

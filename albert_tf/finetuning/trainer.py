@@ -87,6 +87,9 @@ def finetune(
     max_answer_length: int = 30,
     n_best_size: int = 20,
     null_score_diff_threshold: float = 0.0,
+    qa_decoding: str = "pipeline",
+    token_decoding: str = "first_piece",
+    aggregation_strategy: str = "first",
     max_train_examples: int | None = None,
     config_overrides: Mapping[str, Any] | None = None,
     evaluate_before_training: bool = True,
@@ -114,6 +117,8 @@ def finetune(
         mixed_precision: ``float16`` (dynamic loss scaling) or ``bfloat16``; default float32.
         doc_stride, max_query_length, max_answer_length, n_best_size, null_score_diff_threshold:
             question answering windows and decoding.
+        qa_decoding, token_decoding, aggregation_strategy: how evaluation decodes question answering and
+            token classification (see :class:`~albert_tf.tasks.base.Settings`); saved for ``evaluate``.
         max_train_examples: use only the first N training examples (quick runs).
         config_overrides: extra config fields, e.g. ``{"classifier_dropout_prob": 0.0}``.
         evaluate_before_training: score the eval set once before the first step (``initial_metrics``).
@@ -169,7 +174,8 @@ def finetune(
     source = resolve_model_source(model)
     tok = load_tokenizer(tokenizer, source.directory)
     settings = Settings(max_seq_length or task.default_max_seq_length, doc_stride, max_query_length,
-                        max_answer_length, n_best_size, null_score_diff_threshold)
+                        max_answer_length, n_best_size, null_score_diff_threshold, qa_decoding, token_decoding,
+                        aggregation_strategy)
     settings.validate(source.config.max_position_embeddings)
 
     regression = num_labels == 1 or (num_labels is None and source.pretrained and task.has_labels_in_config
@@ -323,16 +329,23 @@ def evaluate(
     max_answer_length: int | None = None,
     n_best_size: int | None = None,
     null_score_diff_threshold: float | None = None,
+    qa_decoding: str | None = None,
+    token_decoding: str | None = None,
+    aggregation_strategy: str | None = None,
     output_file: str | None = None,
     predictions_file: str | None = None,
     progress: bool = False,
-) -> dict:
+    return_predictions: bool = False,
+):
     """Scores the fine-tuned model in ``model_dir`` on ``eval_file``; returns the metrics dict.
 
     Tokenization and decoding settings default to those the model was fine-tuned with
     (``finetune_settings.json``). ``output_file`` receives the metrics as JSON; ``predictions_file``
     the predictions (question answering: ``{id: answer}``, what the official SQuAD scripts read;
-    other tasks: ``[{"line", "prediction"}]``).
+    other tasks: ``[{"line", "prediction", ...}]``). ``qa_decoding``, ``token_decoding`` and
+    ``aggregation_strategy`` choose the decoding (see :class:`~albert_tf.tasks.base.Settings`).
+    With ``return_predictions`` the result is ``(metrics, predictions)``: question answering's
+    ``{id: {"answer", "score", "start", "end"}}``, one record per example otherwise.
 
     Example:
         >>> evaluate("ner", "/tmp/ner_model", "tests/fixtures/finetuning/ner_dev.conll")["f1"]  # doctest: +SKIP
@@ -346,7 +359,8 @@ def evaluate(
         logger.warning("%s was fine-tuned for %s, evaluating it as %s", model_dir, saved["task"], task.name)
     explicit = {"max_seq_length": max_seq_length, "doc_stride": doc_stride, "max_query_length": max_query_length,
                 "max_answer_length": max_answer_length, "n_best_size": n_best_size,
-                "null_score_diff_threshold": null_score_diff_threshold}
+                "null_score_diff_threshold": null_score_diff_threshold, "qa_decoding": qa_decoding,
+                "token_decoding": token_decoding, "aggregation_strategy": aggregation_strategy}
     values = {"max_seq_length": task.default_max_seq_length}
     values.update({k: v for k, v in saved.items() if k in explicit})
     values.update({k: v for k, v in explicit.items() if v is not None})
@@ -374,7 +388,7 @@ def evaluate(
         else:  # one record per example: its line, the prediction and, where the head has one, its score
             write_json(predictions_file, [{"line": e.line, **(p if isinstance(p, dict) else {"prediction": p})}
                                           for e, p in zip(examples, predictions)])
-    return metrics
+    return (metrics, predictions) if return_predictions else metrics
 
 # The names this module has always offered; the output-file constants, `load_settings` and `predict_rows` now
 # live in albert_tf.finetuning.artifacts and albert_tf.finetuning.prediction (commands import them from here).

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
+from albert_tf.tasks.base import softmax  # noqa: F401  (HF's pipeline softmax; pipelines import it from here)
 from albert_tf.pipelines.runtime import MODEL_INPUTS, backend_device, make_forward
 
 DEFAULT_BATCH_SIZE = 8
@@ -33,13 +34,6 @@ class PipelineException(ValueError):
         super().__init__(reason)
         self.task = task
         self.model = model
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """HF's pipeline softmax: float32 in, float32 out, max-shifted."""
-    maxes = np.max(logits, axis=-1, keepdims=True)
-    shifted_exp = np.exp(logits - maxes)
-    return shifted_exp / shifted_exp.sum(axis=-1, keepdims=True)
 
 
 def _model_name(model) -> str:

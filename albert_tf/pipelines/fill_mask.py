@@ -23,7 +23,8 @@ class FillMaskPipeline(Pipeline):
 
     Call parameters: ``top_k`` (default 5), ``targets`` (restrict the candidates to these tokens; a
     target that is not a vocabulary piece is tokenized and its first piece used), ``tokenizer_kwargs``
-    (e.g. ``{"truncation": True}`` for inputs longer than the model takes).
+    (e.g. ``{"truncation": True}`` for inputs longer than the model takes). An input may also be a
+    pair ``{"text": ..., "text_pair": ...}`` (beyond HF: the two segments the pre-training head reads).
 
     Returns, per input, a list of ``{"score", "token", "token_str", "sequence"}`` dicts, best first; with
     several masks, one such list per mask (and ``sequence`` keeps the special tokens, as in HF).
@@ -70,9 +71,13 @@ class FillMaskPipeline(Pipeline):
         return np.array(sorted(set(ids)))
 
     def preprocess(self, text, tokenizer_kwargs=None) -> list[dict]:
-        if not isinstance(text, str):
-            raise TypeError(f"fill-mask takes a string or a list of strings, got {type(text).__name__}")
-        encoding = self._tokenize(text, **(tokenizer_kwargs or {}))
+        pair = None
+        if isinstance(text, dict) and "text" in text and set(text) <= {"text", "text_pair"}:
+            text, pair = text["text"], text.get("text_pair")
+        if not isinstance(text, str) or not isinstance(pair, (str, type(None))):
+            raise TypeError(f"fill-mask takes a string, a {{'text', 'text_pair'}} dict or a list of them, got "
+                            f"{type(text).__name__}")
+        encoding = self._tokenize(text, pair, **(tokenizer_kwargs or {}))
         if self.tokenizer.mask_token_id not in encoding["input_ids"]:
             raise PipelineException(
                 self.task, type(self.model).__name__,

@@ -38,6 +38,13 @@ class Settings:
     (the default) uses HF's ``pipeline("question-answering")`` rules, so evaluation, the pipeline and the
     exported SavedModel give the same answers; ``"squad_nbest"`` is HF ``run_qa``'s n-best search over
     summed logits (``n_best_size``, ``null_score_diff_threshold``).
+
+    ``token_decoding`` does the same for token classification: ``"first_piece"`` (the default, HF
+    ``run_ner``) reads each word's tag at its first piece and predicts ``O`` past ``max_seq_length``;
+    ``"pipeline"`` runs HF's ``pipeline("token-classification", stride=..., aggregation_strategy=...)`` on the
+    sentence's words joined by single spaces (the text a served model receives): windows of ``max_seq_length`` overlapping by
+    ``min(doc_stride, (max_seq_length - 2) // 2)`` tokens, words labelled by ``aggregation_strategy``
+    (``first``, ``average`` or ``max``), and each predicted entity tags its words ``B-``/``I-``.
     """
 
     max_seq_length: int
@@ -47,6 +54,8 @@ class Settings:
     n_best_size: int = 20
     null_score_diff_threshold: float = 0.0
     qa_decoding: str = "pipeline"
+    token_decoding: str = "first_piece"
+    aggregation_strategy: str = "first"
 
     def validate(self, max_position_embeddings: int | None = None) -> None:
         for name in ("max_seq_length", "max_query_length", "max_answer_length", "n_best_size"):
@@ -62,17 +71,40 @@ class Settings:
             raise ValueError(f"doc_stride must be a non-negative integer, got {self.doc_stride!r}")
         if self.qa_decoding not in QA_DECODINGS:
             raise ValueError(f"qa_decoding must be one of {', '.join(QA_DECODINGS)}, got {self.qa_decoding!r}")
+        if self.token_decoding not in TOKEN_DECODINGS:
+            raise ValueError(f"token_decoding must be one of {', '.join(TOKEN_DECODINGS)}, got "
+                             f"{self.token_decoding!r}")
+        if self.aggregation_strategy not in WORD_AGGREGATIONS:
+            raise ValueError(f"aggregation_strategy must be one of {', '.join(WORD_AGGREGATIONS)} (one label per "
+                             f"word), got {self.aggregation_strategy!r}")
+
+    @property
+    def token_stride(self) -> int:
+        """The overlap of token classification's windows under ``token_decoding="pipeline"``."""
+        return min(self.doc_stride, (self.max_seq_length - 2) // 2)
 
 
 QA_DECODINGS = ("pipeline", "squad_nbest")
+TOKEN_DECODINGS = ("first_piece", "pipeline")
+# The aggregation strategies that give every word one label (HF's "none" and "simple" label tokens).
+WORD_AGGREGATIONS = ("first", "average", "max")
 
 
 @dataclasses.dataclass
 class Encoded:
-    """Model rows for a list of examples. ``meta[i]`` is what decoding needs about ``rows[i]``."""
+    """Model rows for a list of examples. ``meta[i]`` is what decoding needs about ``rows[i]``; ``context``
+    what it needs about all of them (token classification's pipeline decoding: its entity rules)."""
 
     rows: list[dict[str, Any]]
     meta: list[Any]
+    context: Any = None
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """HF's pipeline softmax: float32 in, float32 out, max-shifted."""
+    maxes = np.max(logits, axis=-1, keepdims=True)
+    shifted_exp = np.exp(logits - maxes)
+    return shifted_exp / shifted_exp.sum(axis=-1, keepdims=True)
 
 
 def as_str_list(values) -> list[str]:

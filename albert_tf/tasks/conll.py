@@ -104,9 +104,11 @@ class ConllWordLabels:
 
     # -- features ----------------------------------------------------------------------------------
     def encode(self, examples: Sequence[SentenceExample], tokenizer, settings: Settings, config) -> Encoded:
-        label2id = {v: k for k, v in config.id2label.items()}
         if examples[0].tags is not None:
             self.check_labels(examples, config)
+        if settings.token_decoding == "pipeline":
+            return self._encode_windows(examples, tokenizer, settings, config)
+        label2id = {v: k for k, v in config.id2label.items()}
         room = settings.max_seq_length - 2
         rows, meta, truncated = [], [], 0
         for s in examples:
@@ -134,20 +136,76 @@ class ConllWordLabels:
                            settings.max_seq_length)
         return Encoded(rows, meta)
 
+    def _encode_windows(self, examples, tokenizer, settings: Settings, config) -> Encoded:
+        """The pipeline's windows over each sentence's words joined by spaces, as a text (what a served model
+        receives); labels at each word's first piece."""
+        import bisect
+
+        from albert_tf.tasks.entities import EntityRules, encode_text, window_features
+
+        label2id = {v: k for k, v in config.id2label.items()}
+        rows, meta = [], []
+        for index, s in enumerate(examples):
+            text = " ".join(s.words)
+            ids, offsets = encode_text(tokenizer, text)
+            word_starts = list(np.cumsum([0] + [len(w) + 1 for w in s.words[:-1]]))
+            # A token belongs to the word its last character is in (its offsets may include the space before).
+            word_index = [bisect.bisect_right(word_starts, max(end - 1, start)) - 1 for start, end in offsets]
+            first = [label2id[s.tags[w]] if s.tags is not None and (k == 0 or word_index[k - 1] != w)
+                     else IGNORE_LABEL for k, w in enumerate(word_index)]
+            for feature in window_features(tokenizer, text, ids, offsets, settings.max_seq_length,
+                                           settings.token_stride):
+                start, end = feature["window"]
+                row = {"input_ids": feature["input_ids"], "attention_mask": [1] * len(feature["input_ids"]),
+                       "token_type_ids": feature["token_type_ids"]}
+                if s.tags is not None:
+                    row["labels"] = [IGNORE_LABEL] + first[start:end] + [IGNORE_LABEL]
+                rows.append(row)
+                meta.append((index, feature))
+        return Encoded(rows, meta, EntityRules(tokenizer, config.id2label))
+
     def decode(self, examples, encoded, outputs, settings, config):
         from albert_tf.finetuning import metrics
 
         fallback = "O" if "O" in config.id2label.values() else config.id2label[0]
-        predicted = []
-        for logits, first_piece in zip(outputs["logits"], encoded.meta):
-            best = np.argmax(logits, axis=-1)
-            predicted.append([config.id2label[int(best[p])] if p is not None else fallback for p in first_piece])
+        entity_tags = metrics.is_entity_tag_set(config.id2label.values())
+        if settings.token_decoding == "pipeline":
+            predictions = self._decode_windows(examples, encoded, outputs, settings, fallback, entity_tags)
+            predicted = [p["prediction"] for p in predictions]
+        else:
+            predicted = []
+            for logits, first_piece in zip(outputs["logits"], encoded.meta):
+                best = np.argmax(logits, axis=-1)
+                predicted.append([config.id2label[int(best[p])] if p is not None else fallback
+                                  for p in first_piece])
+            predictions = predicted
         gold = [s.tags for s in examples]
-        result = metrics.token_classification_metrics(
-            gold, predicted, with_entities=metrics.is_entity_tag_set(config.id2label.values()))
+        result = metrics.token_classification_metrics(gold, predicted, with_entities=entity_tags)
         result["num_examples"] = len(examples)
         result["num_words"] = sum(len(s.words) for s in examples)
-        return result, predicted
+        return result, predictions
+
+    @staticmethod
+    def _decode_windows(examples, encoded, outputs, settings, fallback, entity_tags) -> list[dict]:
+        windows: list[tuple[list, list]] = [([], []) for _ in examples]
+        for (index, feature), logits in zip(encoded.meta, outputs["logits"]):
+            windows[index][0].append(feature)
+            windows[index][1].append({"logits": logits})
+        predictions = []
+        for s, (features, window_outputs) in zip(examples, windows):
+            entities = encoded.context.entities(features, window_outputs, settings.aggregation_strategy)
+            spans, position = [], 0
+            for word in s.words:
+                spans.append((position, position + len(word)))
+                position += len(word) + 1
+            tags = [fallback] * len(s.words)
+            for entity in entities:
+                covered = [k for k, (a, b) in enumerate(spans) if a < entity["end"] and entity["start"] < b]
+                for j, k in enumerate(covered):
+                    group = entity["entity_group"]
+                    tags[k] = (("I-" if j else "B-") + group) if entity_tags else group
+            predictions.append({"prediction": tags, "entities": entities})
+        return predictions
 
     def primary_metric(self, config, examples):
         from albert_tf.finetuning import metrics

@@ -148,7 +148,7 @@ class MultipleChoiceTask(Task):
 
     def decode(self, examples, encoded, outputs, settings, config):
         from albert_tf.finetuning import metrics
-        from albert_tf.pipelines.base import softmax
+        from albert_tf.tasks.base import softmax
 
         predicted = [int(np.argmax(logits)) for logits in outputs["logits"]]
         result = {"accuracy": metrics.accuracy([e.label for e in examples], predicted), "num_examples": len(examples)}

@@ -249,7 +249,7 @@ class SequenceClassificationTask(Task):
 
     def decode(self, examples, encoded, outputs, settings, config):
         from albert_tf.finetuning import metrics
-        from albert_tf.pipelines.base import softmax
+        from albert_tf.tasks.base import softmax
 
         logits = np.stack(outputs["logits"])
         if is_regression(config):

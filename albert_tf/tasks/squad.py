@@ -184,10 +184,6 @@ class SquadQuestions:
 
     # -- features ----------------------------------------------------------------------------------
     def encode(self, examples: Sequence[QAExample], tokenizer, settings: Settings, config) -> Encoded:
-        if settings.doc_stride >= settings.max_seq_length - settings.max_query_length - 3:
-            raise ValueError(
-                f"doc_stride={settings.doc_stride} must be smaller than max_seq_length - max_query_length - 3 = "
-                f"{settings.max_seq_length - settings.max_query_length - 3}: windows overlap by doc_stride pieces")
         from albert_tf.tokenization.alignment import overflow_windows
 
         rows, meta = [], []
@@ -201,6 +197,17 @@ class SquadQuestions:
             room = settings.max_seq_length - len(question_ids) - 3
             if not context.ids:
                 raise DataFormatError(example.path, example.line, f"question {example.qid!r}: the context has no tokens")
+            if room <= 0:
+                raise DataFormatError(example.path, example.line, (
+                    f"question {example.qid!r}: its {len(question_ids)} pieces leave no room for the context in "
+                    f"max_seq_length={settings.max_seq_length}; lower max_query_length"))
+            # The window rule of HF's pipeline (run_qa reserves max_query_length instead; the two agree whenever
+            # run_qa's holds): the stride must be shorter than the context room the actual question leaves.
+            if len(context.ids) > room and settings.doc_stride >= room:
+                raise DataFormatError(example.path, example.line, (
+                    f"question {example.qid!r}: doc_stride={settings.doc_stride} must be smaller than the {room} "
+                    f"context pieces a window holds (max_seq_length={settings.max_seq_length} minus the question's "
+                    f"{len(question_ids)} and 3 special tokens)"))
             windows = overflow_windows(len(context.ids), room, settings.doc_stride) if len(context.ids) > room \
                 else [(0, len(context.ids))]
             prefix = len(question_ids) + 2  # [CLS] question [SEP]

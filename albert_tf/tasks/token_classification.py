@@ -34,9 +34,9 @@ Example:
 
 from __future__ import annotations
 
-from albert_tf.pipelines.token_classification import AggregationStrategy, TokenClassificationPipeline, _strategy
 from albert_tf.tasks.base import ServingGraph, Task
 from albert_tf.tasks.conll import ConllWordLabels
+from albert_tf.tasks.entities import AggregationStrategy, EntityRules, as_strategy
 from albert_tf.tasks.spec import tensor
 from albert_tf.tasks.text_spans import TextTokens
 from albert_tf.tokenization.constants import SPIECE_UNDERLINE
@@ -75,7 +75,7 @@ _NUM = tensor("num_entities", "int32", "B", "entities of the row (the rest of it
 
 def entity_outputs(aggregation_strategy: str) -> tuple:
     """The text signature's outputs of an entity export (``TensorDoc`` entries)."""
-    none = _strategy(aggregation_strategy) == AggregationStrategy.NONE
+    none = as_strategy(aggregation_strategy) == AggregationStrategy.NONE
     return (_NONE_OUTPUTS if none else _GROUP_OUTPUTS) + (_NUM,)
 
 
@@ -87,7 +87,7 @@ def validate_options(aggregation_strategy: str | None, stride: int | None, max_l
             raise ValueError("stride needs aggregation_strategy (none/simple/first/average/max): windows over a "
                              "long text are merged into entities")
         return None
-    strategy = _strategy(aggregation_strategy)
+    strategy = as_strategy(aggregation_strategy)
     if max_length < 3:
         raise ValueError(f"max_length must be at least 3 ([CLS] token [SEP]), got {max_length}")
     if stride is not None:
@@ -134,14 +134,14 @@ class TokenClassificationGraph:
                  aggregation_strategy: str = "simple", ignore_labels=("O",)):
         import tensorflow as tf
 
-        self.strategy = _strategy(validate_options(aggregation_strategy, stride, int(max_length)))
+        self.strategy = as_strategy(validate_options(aggregation_strategy, stride, int(max_length)))
         self.max_length = int(max_length)
         self.stride = None if stride is None else int(stride)
         ignore = set(ignore_labels)
         self._cls, self._sep, self._pad = tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id
         self._text = TextTokens(tokenizer)
         labels = [str(label) for label in labels]
-        tags = [TokenClassificationPipeline.get_tag(label) for label in labels]
+        tags = [EntityRules.get_tag(label) for label in labels]
         names = sorted({tag for _, tag in tags})
         # Per label id: what group_entities compares (the tag without B-/I-, B or not), the group's
         # name (HF: label.split("-", 1)[-1], not always the tag) and whether the filter drops it.

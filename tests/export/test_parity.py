@@ -16,7 +16,8 @@ from transformers.pipelines.question_answering import select_starts_ends
 
 from albert_tf.export.examples import encode_text_inputs
 from albert_tf.export.signatures import signature_specs, token_outputs
-from tests.export.conftest import MAX_LENGTH, text_inputs
+from tests.export import same_answers as same
+from tests.export.conftest import MAX_LENGTH, Export, make_model, text_inputs
 
 ATOL = 1e-5
 RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fresh_process_runner.py")
@@ -31,10 +32,38 @@ def _save_inputs(path, arrays):
 
 
 @pytest.fixture(scope="module")
-def fresh(exports, tokenizer, tmp_path_factory):
+def entity_export(tokenizer, tmp_path_factory):
+    """A token-classification export that windows long texts (``stride``) and returns entity groups."""
+    from albert_tf.export import export_saved_model
+
+    model = make_model("token_classification", tokenizer.vocab_size, seed=21)
+    path = export_saved_model(model, tokenizer, str(tmp_path_factory.mktemp("entities") / "ner"),
+                              task="token_classification", max_length=MAX_LENGTH, aggregation_strategy="first",
+                              stride=same.STRIDE, verify_warmup=False)
+    return Export("token_entities", "token_classification", model, path)
+
+
+@pytest.fixture(scope="module")
+def long_inputs(exports, tokenizer):
+    """The long cases of the same-answer tests: export key -> serving_default inputs."""
+    from albert_tf.pipelines import pipeline
+
+    qa = pipeline("question-answering", model=exports["question_answering"].model, tokenizer=tokenizer)
+    cases = same.qa_cases(qa, tokenizer)
+    return {"qa_long": {"question": np.array([q for q, _ in cases], object),
+                        "context": np.array([c for _, c in cases], object)},
+            "token_entities": {"text": np.array(same.token_texts(tokenizer), object)}}
+
+
+@pytest.fixture(scope="module")
+def fresh(exports, entity_export, long_inputs, tokenizer, tmp_path_factory):
     """(export key, signature) -> outputs computed in a fresh tensorflow + tensorflow_text process."""
     work = tmp_path_factory.mktemp("fresh")
     jobs = []
+    long_dirs = {"qa_long": exports["question_answering"].path, "token_entities": entity_export.path}
+    for key, inputs in long_inputs.items():
+        jobs.append(dict(key=key, dir=long_dirs[key], signature="serving_default",
+                         outputs=str(work / f"{key}-out.npz"), inputs=_save_inputs(str(work / f"{key}.npz"), inputs)))
     for key, exp in exports.items():
         text = text_inputs(exp.task, exp.text_pair)
         ids_file = _save_inputs(str(work / f"{key}-ids.npz"), encode_text_inputs(exp.task, tokenizer, text, MAX_LENGTH))
@@ -50,8 +79,8 @@ def fresh(exports, tokenizer, tmp_path_factory):
             jobs.append(job)
     # Two runner processes (exports split between them): loading and optimizing the graphs is
     # single-threaded, so this halves the wall time on a 2-core machine.
-    keys = sorted({job["key"] for job in jobs})
-    groups = [[job for job in jobs if keys.index(job["key"]) % 2 == i] for i in range(2)]
+    dirs = sorted({job["dir"] for job in jobs})
+    groups = [[job for job in jobs if dirs.index(job["dir"]) % 2 == i] for i in range(2)]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     runners = []
     for i, group in enumerate(groups):
@@ -293,3 +322,119 @@ def test_ids_only_export_equals_keras(exports, tokenizer, fresh):
         np.testing.assert_allclose(out["logits"], logits, atol=ATOL, rtol=0)
         np.testing.assert_allclose(out["probabilities"], _softmax(logits), atol=ATOL, rtol=0)
         assert out["label_id"].tolist() == logits.argmax(-1).tolist()
+
+
+# ------------------------------------------------------------------------------------------------------
+# Issue 12, acceptance 1: pipeline == evaluate's decoding == the export in a fresh process (same_answers.py
+# says which head has which path).
+@pytest.fixture(scope="module")
+def tok32(spm_dir):
+    """The tokenizer with model_max_length = the exports' max_length, so pipelines window and truncate alike."""
+    from albert_tf.tokenization import AlbertTokenizer
+
+    return AlbertTokenizer.from_pretrained(spm_dir, model_max_length=MAX_LENGTH)
+
+
+@pytest.fixture(scope="module")
+def eval_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("same_answers")
+
+
+def test_feature_extraction_pipeline_equals_export(exports, tok32, fresh):
+    from albert_tf.pipelines import pipeline
+
+    pipe = pipeline("feature-extraction", model=exports["base"].model, tokenizer=tok32)
+    out = fresh[("base", "serving_default")]
+    for b, text in enumerate(text_inputs("base")["text"]):
+        features = np.asarray(pipe(str(text), truncation=True))[0]
+        assert int(out["attention_mask"][b].sum()) == len(features), b
+        np.testing.assert_allclose(out["sequence_output"][b][:len(features)], features, atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("key", ["masked_lm", "pretraining"])
+def test_fill_mask_pipeline_equals_export(key, exports, tok32, fresh):
+    from albert_tf.pipelines import pipeline
+
+    pipe = pipeline("fill-mask", model=exports[key].model, tokenizer=tok32, top_k=5)
+    text = text_inputs(key)
+    inputs = ([{"text": str(t), "text_pair": str(p)} for t, p in zip(text["text"], text["text_pair"])]
+              if key == "pretraining" else [str(t) for t in text["text"]])
+    for b, item in enumerate(inputs):
+        fills = same.per_mask(pipe(item, tokenizer_kwargs={"truncation": True}))
+        same.assert_top_k(fills, fresh[(key, "serving_default")], b, key)
+
+
+def test_text_classification_pipeline_evaluate_and_export_agree(exports, tokenizer, tok32, fresh, eval_dir):
+    from albert_tf.pipelines import pipeline
+
+    exp = exports["sequence_classification"]
+    text = text_inputs(exp.task, text_pair=True)
+    rows = [{"text": str(t), "text_pair": str(p)} for t, p in zip(text["text"], text["text_pair"])]
+    piped = pipeline("text-classification", model=exp.model, tokenizer=tok32)(rows, truncation=True)
+    model_dir = same.save_model(exp.model, tokenizer, str(eval_dir / "classifier"))
+    data = same.write_jsonl(str(eval_dir / "pairs.jsonl"), [dict(r, label="neutral") for r in rows])
+    evaluated = same.evaluated("sequence_classification", model_dir, data)
+    out = fresh[("sequence_classification", "serving_default")]
+    for b, (p, e) in enumerate(zip(piped, evaluated)):
+        assert p["label"] == e["prediction"] == same._strings(out["label"])[b], b
+        assert abs(p["score"] - e["score"]) <= ATOL and abs(p["score"] - out["probabilities"][b].max()) <= ATOL, b
+
+
+def test_multiple_choice_evaluate_and_export_agree(exports, tokenizer, fresh, eval_dir):
+    # HF has no multiple-choice pipeline (nor do we, following it): evaluate and the export.
+    exp = exports["multiple_choice"]
+    text = text_inputs(exp.task)
+    model_dir = same.save_model(exp.model, tokenizer, str(eval_dir / "mc"))
+    data = same.write_jsonl(str(eval_dir / "mc.jsonl"), [
+        {"question": str(q), "choices": [str(c) for c in cs], "label": 0}
+        for q, cs in zip(text["question"], text["choices"])])
+    evaluated = same.evaluated("multiple_choice", model_dir, data)
+    out = fresh[("multiple_choice", "serving_default")]
+    for b, e in enumerate(evaluated):
+        assert e["choice"] == int(out["choice"][b]) and e["prediction"] == str(text["choices"][b][e["choice"]]), b
+        assert abs(e["score"] - float(out["probabilities"][b].max())) <= ATOL, b
+
+
+def test_token_classification_on_long_texts_pipeline_evaluate_and_export_agree(entity_export, long_inputs,
+                                                                               tokenizer, tok32, fresh, eval_dir):
+    from albert_tf.pipelines import pipeline
+
+    texts = [str(t) for t in long_inputs["token_entities"]["text"]]
+    assert len(tokenizer(texts[0], add_special_tokens=False)["input_ids"]) > 3 * MAX_LENGTH
+    piped = pipeline("token-classification", model=entity_export.model, tokenizer=tok32,
+                     aggregation_strategy="first", stride=same.STRIDE)(texts)
+    model_dir = same.save_model(entity_export.model, tokenizer, str(eval_dir / "ner"))
+    data = same.write_conll(str(eval_dir / "long.conll"), texts)
+    evaluated = same.evaluated("token_classification", model_dir, data, doc_stride=same.STRIDE,
+                               token_decoding="pipeline", aggregation_strategy="first")
+    out = fresh[("token_entities", "serving_default")]
+    assert len(piped[0]) > 3, piped[0]  # random weights: entities all along the long text
+    assert max(e["start"] for e in piped[0]) > len(texts[0]) * 2 // 3
+    for b, entities in enumerate(piped):
+        same.assert_entities(entities, out, b, "export")
+        assert [{k: e[k] for k in ("entity_group", "word", "start", "end")} for e in evaluated[b]["entities"]] \
+            == [{k: e[k] for k in ("entity_group", "word", "start", "end")} for e in entities], b
+        np.testing.assert_allclose([e["score"] for e in evaluated[b]["entities"]], [e["score"] for e in entities],
+                                   atol=ATOL, rtol=0)
+
+
+def test_question_answering_on_long_contexts_pipeline_evaluate_and_export_agree(exports, long_inputs, tokenizer,
+                                                                                fresh, eval_dir):
+    from albert_tf.pipelines import pipeline
+
+    exp = exports["question_answering"]
+    cases = list(zip(*(map(str, long_inputs["qa_long"][k]) for k in ("question", "context"))))
+    assert len(tokenizer(cases[0][1], add_special_tokens=False)["input_ids"]) > 5 * MAX_LENGTH
+    qa = pipeline("question-answering", model=exp.model, tokenizer=tokenizer)
+    piped = [qa(question=q, context=c, max_seq_len=MAX_LENGTH, doc_stride=same.QA_STRIDE) for q, c in cases]
+    model_dir = same.save_model(exp.model, tokenizer, str(eval_dir / "qa"))
+    data = same.write_squad(str(eval_dir / "long.json"), cases)
+    evaluated = same.evaluated("question_answering", model_dir, data, doc_stride=same.QA_STRIDE,
+                               max_answer_length=15, qa_decoding="pipeline")
+    out = fresh[("qa_long", "serving_default")]
+    assert int(out["window"][0]) >= 3, out["window"]  # the long context's answer is in a late window
+    for b, answer in enumerate(piped):
+        same.assert_answer(answer, out, b, "export")
+        record = evaluated[f"q{b}"]
+        assert {k: record[k] for k in ("answer", "start", "end")} == {k: answer[k] for k in ("answer", "start", "end")}
+        assert abs(record["score"] - answer["score"]) <= ATOL, b

@@ -40,6 +40,22 @@ def test_finetune_then_evaluate_from_the_command_line(tmp_path, spm_dir):
     with open(out / "eval_results.json", encoding="utf-8") as f:
         assert json.load(f) == printed
 
+    # The pipeline's decoding: each prediction carries the entities the token-classification pipeline finds
+    # in the sentence's text (tests/export/test_parity.py holds it to the pipeline and the export).
+    predictions = tmp_path / "predictions.json"
+    done = _run(CLI, "evaluate", "--task=ner", f"--model={out}", f"--eval_file={fixture('ner_dev.conll')}",
+                "--token_decoding=pipeline", "--aggregation_strategy=first", f"--predictions_file={predictions}",
+                f"--output_file={tmp_path / 'pipeline_metrics.json'}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    records = json.loads(predictions.read_text(encoding="utf-8"))
+    assert records and all(set(r) == {"line", "prediction", "entities"} for r in records)
+    # The word tags are spelled from the entities (a two-epoch model may still predict O everywhere).
+    assert all(bool(r["entities"]) == any(t != "O" for t in r["prediction"]) for r in records)
+    assert "f1" in json.loads(done.stdout)
+    done = _run(CLI, "evaluate", "--task=ner", f"--model={out}", f"--eval_file={fixture('ner_dev.conll')}",
+                "--token_decoding=words")
+    assert done.returncode != 0 and "token_decoding" in done.stderr and "Traceback" not in done.stderr
+
     bad = tmp_path / "bad.conll"
     bad.write_text("Ada B-PER\nLovelace\n", encoding="utf-8")
     done = _run(CLI, "evaluate", "--task=ner", f"--model={out}", f"--eval_file={bad}")
