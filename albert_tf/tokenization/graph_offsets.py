@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from albert_tf.tokenization.ragged_ops import dense_sorted, row_exclusive_cumsum
+from albert_tf.tokenization.ragged_ops import dense_sorted, mask_values, repeat, row_exclusive_cumsum
 
 
 def resplit_spans(digit_comma: tf.RaggedTensor, ids, p_begin, p_end):
@@ -22,8 +22,8 @@ def resplit_spans(digit_comma: tf.RaggedTensor, ids, p_begin, p_end):
     multi = tf.expand_dims(n_sub > 1, 1)
     is_last = tf.logical_and(tf.equal(sub_pos, tf.expand_dims(n_sub - 1, 1)), multi).flat_values
     not_last = tf.logical_and(tf.not_equal(sub_pos, tf.expand_dims(n_sub - 1, 1)), multi).flat_values
-    b = tf.repeat(p_begin.flat_values, n_sub)
-    e = tf.repeat(p_end.flat_values, n_sub)
+    b = repeat(p_begin.flat_values, n_sub)
+    e = repeat(p_end.flat_values, n_sub)
     b, e = tf.where(is_last, e - 1, b), tf.where(not_last, e - 1, e)
     p_begin = ids.with_flat_values(reps.with_flat_values(b)).merge_dims(1, 2)
     p_end = ids.with_flat_values(reps.with_flat_values(e)).merge_dims(1, 2)
@@ -45,13 +45,12 @@ def source_spans(outs, c_starts, is_ws, p_begin, p_end, seg_len, row_lengths, *,
     visible = tf.logical_and(
         tf.greater(lengths.flat_values, 0),
         tf.logical_not(tf.strings.regex_full_match(outs.flat_values, f"{ws_class}*")))
-    vis = outs.with_flat_values(visible)
-    vis_start = tf.ragged.boolean_mask(p_start, vis)
-    vis_end = tf.ragged.boolean_mask(p_start.with_flat_values(p_start.flat_values + lengths.flat_values), vis)
-    vis_cstart = tf.ragged.boolean_mask(c_starts, vis)
+    vis_start = mask_values(p_start, visible)
+    vis_end = mask_values(p_start.with_flat_values(p_start.flat_values + lengths.flat_values), visible)
+    vis_cstart = mask_values(c_starts, visible)
     # The end extends over following deleted characters (stripped accents), not over whitespace.
     stopper = tf.logical_or(visible, is_ws.flat_values) if not keep_accents else tf.ones_like(visible)
-    stop_starts = tf.ragged.boolean_mask(c_starts, c_starts.with_flat_values(stopper))
+    stop_starts = mask_values(c_starts, stopper)
 
     dense = lambda rt, fill: rt.to_tensor(default_value=tf.cast(fill, rt.dtype))
     first = tf.searchsorted(dense_sorted(vis_end), dense(p_begin, 0), side="right", out_type=tf.int64)

@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import tensorflow as tf
 import tensorflow_text as tf_text
+from tensorflow_text.python.ops import regex_split_ops
 
-from albert_tf.tokenization.ragged_ops import row_ids, shift_left, shift_right
+from albert_tf.tokenization.ragged_ops import repeat, row_ids, shift_left, shift_right
+
+# tensorflow-text's RegexSplitWithOffsets op (tf_text.regex_split_with_offsets wraps it).
+_regex_split_op = regex_split_ops.gen_regex_split_ops.regex_split_with_offsets
 
 
 class GraphPreprocessingMixin:
@@ -123,13 +127,16 @@ class GraphPreprocessingMixin:
         """Special-token segments of each text: (segments [n, s], begins, ends, special id or -1)."""
         def split():
             # regex_split stops at a NUL byte: split a same-length copy without NULs, then cut the
-            # segments out of the original text by offset.
+            # segments out of the original text by offset. The op itself, not tf_text's wrapper: the
+            # wrapper validates its row splits (graph size is what a SavedModel's first run pays for).
             no_nul = tf.strings.regex_replace(texts, "\x00", "\x01")
-            _, b, e = tf_text.regex_split_with_offsets(no_nul, self._special_pat, self._special_pat)
+            pattern = f"({self._special_pat})".encode("utf-8")
+            _, b, e, splits = _regex_split_op(tf.reshape(no_nul, [-1]), pattern, pattern)
             b, e = tf.cast(b, tf.int64), tf.cast(e, tf.int64)
-            source = tf.repeat(texts, b.row_lengths())
-            pieces = tf.strings.substr(source, b.flat_values, e.flat_values - b.flat_values)
-            return b.with_flat_values(pieces), b, e
+            source = repeat(texts, splits[1:] - splits[:-1])
+            pieces = tf.strings.substr(source, b, e - b)
+            rows = lambda values: tf.RaggedTensor.from_row_splits(values, splits, validate=False)
+            return rows(pieces), rows(b), rows(e)
 
         def whole():
             # One segment per non-empty text. Also avoids regex_split, which stops at a NUL byte.
@@ -207,7 +214,7 @@ class GraphPreprocessingMixin:
         counts = tf.tensor_scatter_nd_update(tf.ones_like(fast, tf.int64), tf.expand_dims(slow_rows, 1),
                                              segs.row_lengths())
         row_splits = tf.concat([[0], tf.cumsum(counts)], 0)
-        slow_dest = (tf.repeat(tf.gather(row_splits, slow_rows), segs.row_lengths())
+        slow_dest = (repeat(tf.gather(row_splits, slow_rows), segs.row_lengths())
                      + tf.ragged.range(segs.row_lengths()).flat_values)
         order = tf.math.invert_permutation(tf.concat([tf.gather(row_splits, fast_rows), slow_dest], 0))
         seg_text = tf.gather(tf.concat([fast_text, slow_pre], 0), order)

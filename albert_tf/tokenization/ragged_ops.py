@@ -85,7 +85,7 @@ def row_exclusive_cumsum(rt: tf.RaggedTensor) -> tf.RaggedTensor:
     values = tf.cast(rt.flat_values, tf.int64)
     inclusive = tf.cumsum(values)
     row_start = tf.gather(tf.concat([[0], inclusive], 0), rt.row_splits[:-1])
-    exclusive = inclusive - values - tf.repeat(row_start, rt.row_lengths())
+    exclusive = inclusive - values - repeat(row_start, rt.row_lengths())
     return rt.with_flat_values(exclusive)
 
 

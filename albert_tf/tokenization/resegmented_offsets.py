@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from albert_tf.tokenization import ragged_ops
+
 
 class ResegmentedOffsetsMixin:
     """Offsets in the tokenizer input for the pieces of re-segmented spans."""
@@ -27,20 +29,21 @@ class ResegmentedOffsetsMixin:
         sizes = tf.cast(tf.strings.length(units.flat_values), tf.int64)
         running = tf.cumsum(sizes)
         unit_base = tf.gather(tf.concat([[0], running], 0), units.row_splits[:-1])
-        norm_end = running - tf.repeat(unit_base, units.row_lengths())
+        norm_end = running - ragged_ops.repeat(unit_base, units.row_lengths())
         norm_begin = norm_end - sizes
-        pieces_of = lambda flat: tf.gather(tf.RaggedTensor.from_value_rowids(flat, unit_of_piece, num_units, validate=False), spans)
+        pieces_of = lambda flat: tf.gather(
+            tf.RaggedTensor.from_value_rowids(flat, unit_of_piece, num_units, validate=False), spans)
         norm_begin, norm_end, in_begin, in_end = map(pieces_of, (norm_begin, norm_end, p_begin, p_end))
         # Character span of each new piece in the span text, then bytes.
         piece_chars = tf.gather(self._piece_chars, new_ids.flat_values)
         char_end = new_ids.with_flat_values(tf.cast(piece_chars, tf.int64))
-        char_end = char_end.with_flat_values(tf.cumsum(char_end.flat_values) - tf.repeat(
+        char_end = char_end.with_flat_values(tf.cumsum(char_end.flat_values) - ragged_ops.repeat(
             tf.gather(tf.concat([[0], tf.cumsum(char_end.flat_values)], 0), char_end.row_splits[:-1]),
             char_end.row_lengths()))
         char_begin = char_end.with_flat_values(char_end.flat_values - tf.cast(piece_chars, tf.int64))
         char_starts = tf.strings.unicode_decode_with_offsets(span_text, "UTF-8")[1]
         char_offsets = tf.concat([char_starts, tf.expand_dims(tf.cast(tf.strings.length(span_text), tf.int64), 1)], 1)
-        new_span = new_ids.value_rowids()
+        new_span = ragged_ops.row_ids(new_ids)
         to_byte = lambda chars: tf.gather(char_offsets.flat_values,
                                           tf.gather(char_offsets.row_splits, new_span) + chars.flat_values)
         big = tf.constant(np.iinfo(np.int64).max, tf.int64)

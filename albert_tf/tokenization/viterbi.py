@@ -307,7 +307,8 @@ class UnigramTieResolver(ViterbiLatticeMixin, ResegmentedOffsetsMixin, tf.Module
             return tf.gather_nd(totals, start_at), tf.gather_nd(totals, end_at)
 
         # tensorflow-text's span pieces as nodes, padded to the span width with -1.
-        span_pieces = tf.gather(tf.RaggedTensor.from_value_rowids(piece_ids, unit_of_piece, num_units, validate=False), spans)
+        span_pieces = tf.gather(
+            tf.RaggedTensor.from_value_rowids(piece_ids, unit_of_piece, num_units, validate=False), spans)
         span_piece_nodes = tf.gather(n_nodes, tf.gather(tf.RaggedTensor.from_value_rowids(
             tf.range(n), unit_of_piece, num_units, validate=False), spans).flat_values)
         initial = tf.RaggedTensor.from_row_lengths(
@@ -342,7 +343,8 @@ class UnigramTieResolver(ViterbiLatticeMixin, ResegmentedOffsetsMixin, tf.Module
                                          dtype=tf.int64)
         regroup = lambda unit_values: tf.RaggedTensor.from_row_lengths(
             tf.gather(unit_values, source), units_per_row, validate=False).merge_dims(1, 2)
-        per_unit = lambda values: tf.RaggedTensor.from_value_rowids(values, unit_of_piece, nrows=num_units, validate=False)
+        per_unit = lambda values: tf.RaggedTensor.from_value_rowids(values, unit_of_piece, nrows=num_units,
+                                                                    validate=False)
         out_ids = regroup(ragged_ops.concat_rows(per_unit(piece_ids), new_ids))
         if with_offsets:
             new_b, new_e = self._map_offsets(units, spans, unit_of_piece, p_begin, p_end, span_text, new_ids)

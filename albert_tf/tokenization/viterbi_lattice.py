@@ -25,7 +25,6 @@ class ViterbiLatticeMixin:
         ``[words, max chars]`` (-1 padded, unknown characters one node each) and its final score."""
         char_starts = tf.strings.unicode_decode_with_offsets(words, "UTF-8")[1]
         n_chars = tf.cast(char_starts.row_lengths(), tf.int32)
-        char_offsets = tf.concat([char_starts, tf.expand_dims(tf.cast(tf.strings.length(words), tf.int64), 1)], 1)
         width = tf.cast(char_starts.bounding_shape(axis=1), tf.int32)
         n_words = tf.size(words)
         max_len = self.max_piece_chars
@@ -33,7 +32,10 @@ class ViterbiLatticeMixin:
         position = tf.range(width)[tf.newaxis, :, tf.newaxis]
         lengths = tf.range(1, max_len + 1)[tf.newaxis, tf.newaxis, :]
         inside = position + lengths <= n_chars[:, tf.newaxis, tf.newaxis]
-        offsets = char_offsets.to_tensor()  # [words, width + 1]; rows end with their byte length
+        # [words, width + 1]: each row's character starts, then its byte length, then zeros.
+        offsets = tf.tensor_scatter_nd_update(
+            char_starts.to_tensor(0, shape=tf.stack([n_words, width + 1])), tf.stack([tf.range(n_words), n_chars], 1),
+            tf.cast(tf.strings.length(words), tf.int64))
         window_end = tf.minimum(position + lengths, n_chars[:, tf.newaxis, tf.newaxis])
         begin_byte = tf.gather(offsets, tf.broadcast_to(position, tf.shape(window_end)), batch_dims=1)
         end_byte = tf.gather(offsets, window_end, batch_dims=1)
