@@ -15,7 +15,7 @@ import tensorflow as tf
 import tensorflow_text as tf_text
 from tensorflow_text.python.ops import regex_split_ops
 
-from albert_tf.tokenization.ragged_ops import repeat, row_ids, shift_left, shift_right
+from albert_tf.tokenization.ragged_ops import repeat, row_ids, select, shift_left, shift_right
 
 # tensorflow-text's RegexSplitWithOffsets op (tf_text.regex_split_with_offsets wraps it).
 _regex_split_op = regex_split_ops.gen_regex_split_ops.regex_split_with_offsets
@@ -81,7 +81,7 @@ class GraphPreprocessingMixin:
             idx = tf.range(tf.size(flat, out_type=tf.int64))
             run_id = tf.cumsum(tf.cast(run_start, tf.int64)) - 1
             # A trailing 0 keeps the gather valid when there is no run at all.
-            start_idx = tf.concat([tf.boolean_mask(idx, run_start), tf.zeros([1], tf.int64)], 0)
+            start_idx = tf.concat([select(idx, run_start), tf.zeros([1], tf.int64)], 0)
             pos = idx - tf.gather(start_idx, tf.maximum(run_id, 0))
             odd = tf.equal(pos % 2, 1)
             pair_first = tf.logical_and(tf.logical_not(odd), shift_left(is_q, False).values)
@@ -141,7 +141,7 @@ class GraphPreprocessingMixin:
         def whole():
             # One segment per non-empty text. Also avoids regex_split, which stops at a NUL byte.
             n = tf.cast(tf.strings.length(texts) > 0, tf.int64)
-            one = lambda v: tf.RaggedTensor.from_row_lengths(tf.boolean_mask(v, n > 0), n, validate=False)
+            one = lambda v: tf.RaggedTensor.from_row_lengths(select(v, n > 0), n, validate=False)
             return one(texts), one(tf.zeros_like(n)), one(tf.cast(tf.strings.length(texts), tf.int64))
 
         has_special = tf.strings.regex_full_match(texts, f"(?s).*({self._special_pat}).*")
@@ -165,7 +165,7 @@ class GraphPreprocessingMixin:
         is_special = tf.greater_equal(special, 0)
 
         def prepend():
-            head = tf.RaggedTensor.from_row_lengths(tf.boolean_mask(special, is_special),
+            head = tf.RaggedTensor.from_row_lengths(select(special, is_special),
                                                     tf.cast(is_special, tf.int64), validate=False)
             return tf.concat([head, pieces], axis=1)
 

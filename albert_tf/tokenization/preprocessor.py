@@ -47,7 +47,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_text as tf_text
 
-from albert_tf.tokenization import constants, graph_offsets, packing, text_rules, unicode_tables
+from albert_tf.tokenization import constants, graph_offsets, packing, ragged_ops, text_rules, unicode_tables
 from albert_tf.tokenization.graph_preprocessing import GraphPreprocessingMixin
 from albert_tf.tokenization.viterbi import UnigramTieResolver
 
@@ -247,7 +247,7 @@ class AlbertPreprocessor(GraphPreprocessingMixin, keras.layers.Layer):
 
         ids = self._segment_ids(flat_special, ids)
         seg_len_special = tf.RaggedTensor.from_row_lengths(
-            tf.boolean_mask(seg_len, is_special), tf.cast(is_special, tf.int64), validate=False)
+            ragged_ops.select(seg_len, is_special), tf.cast(is_special, tf.int64), validate=False)
         zeros_special = seg_len_special.with_flat_values(tf.zeros_like(seg_len_special.flat_values))
         starts = tf.concat([zeros_special, starts], axis=1)
         ends = tf.concat([seg_len_special, ends], axis=1)

@@ -8,6 +8,17 @@ import tensorflow as tf
 BIG = np.iinfo(np.int32).max
 
 
+def select(values, mask):
+    """``tf.boolean_mask(values, mask)`` for a rank-1 or rank-2 ``mask`` over the leading dimensions, as a
+    ``tf.where`` and a gather (``tf.boolean_mask`` adds some thirty graph ops)."""
+    rank = mask.shape.rank
+    if rank == 1:
+        return tf.gather(values, tf.where(mask)[:, 0])
+    if rank == 2:
+        return tf.gather_nd(values, tf.where(mask))
+    return tf.boolean_mask(values, mask)
+
+
 def row_ids(rt: tf.RaggedTensor) -> tf.Tensor:
     """The row of each element of a ragged-rank-1 tensor (like ``value_rowids()``, in a handful of graph ops:
     a count of row starts at each position, then a cumulative sum)."""
@@ -30,7 +41,7 @@ def _position_in_row(rt: tf.RaggedTensor):
 
 
 def _mask_rows(rt: tf.RaggedTensor, keep, new_lengths) -> tf.RaggedTensor:
-    return tf.RaggedTensor.from_row_lengths(tf.boolean_mask(rt.values, keep), new_lengths, validate=False)
+    return tf.RaggedTensor.from_row_lengths(select(rt.values, keep), new_lengths, validate=False)
 
 
 def keep_first(rt: tf.RaggedTensor, keep) -> tf.RaggedTensor:
@@ -102,7 +113,7 @@ def mask_values(rt: tf.RaggedTensor, keep) -> tf.RaggedTensor:
     """``tf.ragged.boolean_mask(rt, rt.with_values(keep))`` for ragged rank 1: the elements where ``keep``
     (``[elements]`` bool) is true, in their rows."""
     lengths = tf.math.unsorted_segment_sum(tf.cast(keep, rt.row_splits.dtype), row_ids(rt), rt.nrows())
-    return tf.RaggedTensor.from_row_lengths(tf.boolean_mask(rt.values, keep), lengths, validate=False)
+    return tf.RaggedTensor.from_row_lengths(select(rt.values, keep), lengths, validate=False)
 
 
 def concat_rows(a: tf.RaggedTensor, b: tf.RaggedTensor) -> tf.RaggedTensor:

@@ -24,15 +24,13 @@ class ResegmentedOffsetsMixin:
         placed by counting bytes back from that piece's end (normalization changes at most the leading
         word-start marker of the pieces that can tie).
         """
-        num_units = units.nrows()
         # Byte span of each original piece within its unit's normalized text.
         sizes = tf.cast(tf.strings.length(units.flat_values), tf.int64)
         running = tf.cumsum(sizes)
         unit_base = tf.gather(tf.concat([[0], running], 0), units.row_splits[:-1])
         norm_end = running - ragged_ops.repeat(unit_base, units.row_lengths())
         norm_begin = norm_end - sizes
-        pieces_of = lambda flat: tf.gather(
-            tf.RaggedTensor.from_value_rowids(flat, unit_of_piece, num_units, validate=False), spans)
+        pieces_of = lambda flat: tf.gather(units.with_values(flat), spans)
         norm_begin, norm_end, in_begin, in_end = map(pieces_of, (norm_begin, norm_end, p_begin, p_end))
         # Character span of each new piece in the span text, then bytes.
         piece_chars = tf.gather(self._piece_chars, new_ids.flat_values)

@@ -175,7 +175,7 @@ class UnigramTieResolver(ViterbiLatticeMixin, ResegmentedOffsetsMixin, tf.Module
         n_runs = tf.reduce_sum(tf.cast(run_start, tf.int64))
         m = tf.size(multi, out_type=tf.int64)
         position = tf.range(m)
-        run_begin = tf.boolean_mask(position, run_start)
+        run_begin = ragged_ops.select(position, run_start)
         run_last = tf.concat([run_begin[1:] - 1, tf.reshape(m - 1, [1])], 0)
         last = tf.gather(run_last, run)
         # All pairs (i, j), i < j, within each run.
@@ -195,8 +195,8 @@ class UnigramTieResolver(ViterbiLatticeMixin, ResegmentedOffsetsMixin, tf.Module
             tf.where((bits & 1) > 0, pair_first, none), pair_run, n_runs)
         span_last = tf.math.unsorted_segment_max(tf.where((bits & 2) > 0, partner, -1), pair_run, n_runs)
         flagged = span_first < span_last
-        return (tf.gather(multi, tf.boolean_mask(span_first, flagged)),
-                tf.gather(multi, tf.boolean_mask(span_last, flagged)), first, starts_word)
+        return (tf.gather(multi, ragged_ops.select(span_first, flagged)),
+                tf.gather(multi, ragged_ops.select(span_last, flagged)), first, starts_word)
 
     def suspicious(self, ids: tf.RaggedTensor) -> tf.Tensor:
         """``[rows]`` bool: rows of tensorflow-text ids that may differ from Python's on a tie."""
@@ -258,7 +258,8 @@ class UnigramTieResolver(ViterbiLatticeMixin, ResegmentedOffsetsMixin, tf.Module
         unit_start = tf.equal(tf.cumsum(depth)[:-1], 0)
         unit_of_piece = tf.cumsum(tf.cast(unit_start, tf.int64)) - 1
         num_units = tf.reduce_sum(tf.cast(unit_start, tf.int64))
-        unit_row = tf.boolean_mask(ragged_ops.row_ids(ids), unit_start)
+        unit_row = ragged_ops.select(ragged_ops.row_ids(ids), unit_start)
+        # Pieces by unit; the other per-piece values reuse this row partition (with_values).
         units = tf.RaggedTensor.from_value_rowids(flat, unit_of_piece, nrows=num_units, validate=False)
         spans = tf.gather(unit_of_piece, span_first)
         span_text = ragged_ops.join_rows(tf.gather(units, spans))
@@ -299,18 +300,16 @@ class UnigramTieResolver(ViterbiLatticeMixin, ResegmentedOffsetsMixin, tf.Module
             """Score before each span and at its end, for spans segmented as ``span_nodes``."""
             values = tf.where(span_nodes >= 0, tf.gather(self._scores, tf.maximum(span_nodes, 0)), 0.0)
             layout = tf.tensor_scatter_nd_update(
-                fixed_layout, tf.reshape(tf.boolean_mask(span_places, valid_place), [-1, 1]),
-                tf.boolean_mask(values, valid_place))
+                fixed_layout, tf.reshape(ragged_ops.select(span_places, valid_place), [-1, 1]),
+                ragged_ops.select(values, valid_place))
             dense = tf.RaggedTensor.from_row_lengths(layout, slots_per_row, validate=False).to_tensor(0.0)
             # Sequential per row in float32, like sentencepiece's loop; column 0 = nothing consumed yet.
             totals = tf.concat([tf.zeros([tf.shape(dense)[0], 1]), tf.cumsum(dense, axis=1)], 1)
             return tf.gather_nd(totals, start_at), tf.gather_nd(totals, end_at)
 
         # tensorflow-text's span pieces as nodes, padded to the span width with -1.
-        span_pieces = tf.gather(
-            tf.RaggedTensor.from_value_rowids(piece_ids, unit_of_piece, num_units, validate=False), spans)
-        span_piece_nodes = tf.gather(n_nodes, tf.gather(tf.RaggedTensor.from_value_rowids(
-            tf.range(n), unit_of_piece, num_units, validate=False), spans).flat_values)
+        span_pieces = tf.gather(units.with_values(piece_ids), spans)
+        span_piece_nodes = tf.gather(n_nodes, tf.gather(units.with_values(tf.range(n)), spans).flat_values)
         initial = tf.RaggedTensor.from_row_lengths(
             ragged_ops.repeat(span_pieces.flat_values, span_piece_nodes),
             tf.math.segment_sum(tf.cast(span_piece_nodes, tf.int64), ragged_ops.row_ids(span_pieces)), validate=False)
@@ -334,7 +333,7 @@ class UnigramTieResolver(ViterbiLatticeMixin, ResegmentedOffsetsMixin, tf.Module
         # Each row: its pieces, then -1 padding.
         is_node = nodes >= 0
         new_ids = tf.RaggedTensor.from_row_lengths(
-            tf.boolean_mask(nodes, is_node), tf.reduce_sum(tf.cast(is_node, tf.int64), 1), validate=False)
+            ragged_ops.select(nodes, is_node), tf.reduce_sum(tf.cast(is_node, tf.int64), 1), validate=False)
 
         n_spans = tf.size(spans, out_type=tf.int64)
         source = tf.tensor_scatter_nd_update(
@@ -343,8 +342,7 @@ class UnigramTieResolver(ViterbiLatticeMixin, ResegmentedOffsetsMixin, tf.Module
                                          dtype=tf.int64)
         regroup = lambda unit_values: tf.RaggedTensor.from_row_lengths(
             tf.gather(unit_values, source), units_per_row, validate=False).merge_dims(1, 2)
-        per_unit = lambda values: tf.RaggedTensor.from_value_rowids(values, unit_of_piece, nrows=num_units,
-                                                                    validate=False)
+        per_unit = units.with_values  # the units' row partition, built once
         out_ids = regroup(ragged_ops.concat_rows(per_unit(piece_ids), new_ids))
         if with_offsets:
             new_b, new_e = self._map_offsets(units, spans, unit_of_piece, p_begin, p_end, span_text, new_ids)
