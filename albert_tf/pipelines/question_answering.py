@@ -21,11 +21,11 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from albert_tf.tokenization.alignment import overflow_windows
 from albert_tf.pipelines.base import Pipeline, _positive_int
 # The window features and span rules live with the head; `evaluate` decodes with them too.
 from albert_tf.tasks.answer_spans import (DEFAULT_MAX_ANSWER_LEN, DEFAULT_MAX_QUESTION_LEN,  # noqa: F401
-                                          DEFAULT_MAX_SEQ_LEN, best_answers, context_alignment, decode_spans,
+                                          DEFAULT_MAX_SEQ_LEN, best_answers, context_alignment, context_windows,
+                                          decode_spans,
                                           select_starts_ends, window_feature)
 
 
@@ -150,19 +150,7 @@ class QuestionAnsweringPipeline(Pipeline):
         context = context_alignment(tokenizer, example["context"])
         context_ids = context.ids
 
-        budget = max_seq_len - len(question_ids) - 3  # [CLS] question [SEP] context [SEP]
-        if budget <= 0:
-            raise ValueError(
-                f"the question is {len(question_ids)} tokens long, which leaves no room for the context in "
-                f"max_seq_len={max_seq_len}; shorten the question or lower max_question_len"
-            )
-        if len(context_ids) > budget and doc_stride >= budget:
-            raise ValueError(
-                f"doc_stride ({doc_stride}) must be smaller than the {budget} context tokens that fit in a window "
-                f"(max_seq_len={max_seq_len} minus the question and 3 special tokens); lower doc_stride"
-            )
-        windows = overflow_windows(len(context_ids), budget, doc_stride) if len(context_ids) > budget \
-            else [(0, len(context_ids))]
+        windows = context_windows(len(question_ids), len(context_ids), max_seq_len, doc_stride)
         return [window_feature(tokenizer, question_ids, context, start, end) for start, end in windows]
 
     def _select_outputs(self, output, input_ids):

@@ -27,7 +27,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from albert_tf.tokenization.alignment import metaspace_offsets, word_ids
+from albert_tf.tokenization.alignment import metaspace_offsets, overflow_windows, word_ids
 
 DEFAULT_MAX_SEQ_LEN = 384
 DEFAULT_MAX_QUESTION_LEN = 64
@@ -58,6 +58,23 @@ def context_alignment(tokenizer, context: str) -> ContextAlignment:
     words = word_ids([p if p != unk or context[s:e].lower() == unk else "" for p, (s, e) in zip(pieces, spans)],
                      specials)
     return ContextAlignment(ids, spans, metaspace_offsets(context, pieces, spans, specials), words)
+
+
+def context_windows(question_len: int, context_len: int, max_seq_len: int, doc_stride: int) -> list[tuple[int, int]]:
+    """``(start, end)`` of each window's context tokens: ``[CLS] question [SEP] context [SEP]`` in ``max_seq_len``
+    tokens, consecutive windows sharing ``doc_stride`` tokens (HF's rule: the stride must be shorter than the
+    room the actual question leaves). A one-line ``ValueError`` when no window can be built."""
+    budget = max_seq_len - question_len - 3
+    if budget <= 0:
+        raise ValueError(f"the question is {question_len} tokens long, which leaves no room for the context in "
+                         f"max_seq_len={max_seq_len}; shorten the question or lower max_question_len")
+    if context_len <= budget:
+        return [(0, context_len)]
+    if doc_stride >= budget:
+        raise ValueError(f"doc_stride={doc_stride} must be smaller than the {budget} context tokens that fit in a "
+                         f"window (max_seq_len={max_seq_len} minus the question's {question_len} and 3 special "
+                         "tokens); lower doc_stride")
+    return overflow_windows(context_len, budget, doc_stride)
 
 
 def window_feature(tokenizer, question_ids: Sequence[int], context: ContextAlignment, start: int, end: int) -> dict:

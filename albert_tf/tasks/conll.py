@@ -49,6 +49,15 @@ def _tag_order(tag: str) -> tuple:
     return (1, kind, prefix) if kind else (1, tag, "")
 
 
+def _word_spans(words: list[str]) -> list[tuple[int, int]]:
+    """Character ``(start, end)`` of each word in ``" ".join(words)``, the text the pipeline decoding reads."""
+    spans, position = [], 0
+    for word in words:
+        spans.append((position, position + len(word)))
+        position += len(word) + 1
+    return spans
+
+
 class ConllWordLabels:
     """The fine-tuning half of :class:`~albert_tf.tasks.token_classification.TokenClassificationTask`."""
 
@@ -148,7 +157,7 @@ class ConllWordLabels:
         for index, s in enumerate(examples):
             text = " ".join(s.words)
             ids, offsets = encode_text(tokenizer, text)
-            word_starts = list(np.cumsum([0] + [len(w) + 1 for w in s.words[:-1]]))
+            word_starts = [start for start, _ in _word_spans(s.words)]
             # A token belongs to the word its last character is in (its offsets may include the space before).
             word_index = [bisect.bisect_right(word_starts, max(end - 1, start)) - 1 for start, end in offsets]
             first = [label2id[s.tags[w]] if s.tags is not None and (k == 0 or word_index[k - 1] != w)
@@ -194,10 +203,7 @@ class ConllWordLabels:
         predictions = []
         for s, (features, window_outputs) in zip(examples, windows):
             entities = encoded.context.entities(features, window_outputs, settings.aggregation_strategy)
-            spans, position = [], 0
-            for word in s.words:
-                spans.append((position, position + len(word)))
-                position += len(word) + 1
+            spans = _word_spans(s.words)
             tags = [fallback] * len(s.words)
             for entity in entities:
                 covered = [k for k, (a, b) in enumerate(spans) if a < entity["end"] and entity["start"] < b]

@@ -35,7 +35,7 @@ from typing import Sequence
 
 import numpy as np
 
-from albert_tf.tasks.answer_spans import best_answers, context_alignment, window_feature
+from albert_tf.tasks.answer_spans import best_answers, context_alignment, context_windows, window_feature
 from albert_tf.tasks.base import Encoded, Settings
 from albert_tf.tasks.data_files import DataFormatError, check_readable, open_text, require_examples
 
@@ -184,8 +184,6 @@ class SquadQuestions:
 
     # -- features ----------------------------------------------------------------------------------
     def encode(self, examples: Sequence[QAExample], tokenizer, settings: Settings, config) -> Encoded:
-        from albert_tf.tokenization.alignment import overflow_windows
-
         rows, meta = [], []
         contexts: dict = {}
         for index, example in enumerate(examples):
@@ -194,22 +192,13 @@ class SquadQuestions:
             context = contexts[example.context]
             question_ids = tokenizer.convert_tokens_to_ids(tokenizer.tokenize(example.question.lstrip()))
             question_ids = question_ids[: settings.max_query_length]
-            room = settings.max_seq_length - len(question_ids) - 3
             if not context.ids:
                 raise DataFormatError(example.path, example.line, f"question {example.qid!r}: the context has no tokens")
-            if room <= 0:
-                raise DataFormatError(example.path, example.line, (
-                    f"question {example.qid!r}: its {len(question_ids)} pieces leave no room for the context in "
-                    f"max_seq_length={settings.max_seq_length}; lower max_query_length"))
-            # The window rule of HF's pipeline (run_qa reserves max_query_length instead; the two agree whenever
-            # run_qa's holds): the stride must be shorter than the context room the actual question leaves.
-            if len(context.ids) > room and settings.doc_stride >= room:
-                raise DataFormatError(example.path, example.line, (
-                    f"question {example.qid!r}: doc_stride={settings.doc_stride} must be smaller than the {room} "
-                    f"context pieces a window holds (max_seq_length={settings.max_seq_length} minus the question's "
-                    f"{len(question_ids)} and 3 special tokens)"))
-            windows = overflow_windows(len(context.ids), room, settings.doc_stride) if len(context.ids) > room \
-                else [(0, len(context.ids))]
+            try:
+                windows = context_windows(len(question_ids), len(context.ids), settings.max_seq_length,
+                                          settings.doc_stride)
+            except ValueError as error:  # run_qa reserves max_query_length; this is HF's per-question rule
+                raise DataFormatError(example.path, example.line, f"question {example.qid!r}: {error}") from None
             prefix = len(question_ids) + 2  # [CLS] question [SEP]
             for start, stop in windows:
                 feature = window_feature(tokenizer, question_ids, context, start, stop)
