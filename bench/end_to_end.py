@@ -7,7 +7,7 @@ data/reviews.csv, vocab 30000 unless --vocab_size says otherwise):
 
 * albert-tf: ``albert-tf export`` of TFAlbertForSequenceClassification, loaded back with
   ``tf.saved_model.load`` and called on raw strings (``serving_default``): in-graph SentencePiece, rows sorted
-  by length and run in sub-batches each padded to its own longest row.
+  by length and run in sub-batches; the encoder's projections run on the real tokens only.
 * keras-hub: ``AlbertTextClassifier`` with its ``AlbertTextClassifierPreprocessor`` (sequence_length 128),
   ``classifier.predict(texts)``.
 * hf-transformers: HF's tokenizer (``AlbertTokenizerFast`` from the same spiece.model, padding to 128) plus
@@ -20,7 +20,7 @@ divided by the matmul FLOPs of the unpadded texts: the throughput of a perfect i
 Usage:
     python bench/end_to_end.py                   # 256 texts, batches of 32 (several minutes)
     python bench/end_to_end.py --quick           # 16 texts, batches of 8, small vocab: a smoke test
-    python bench/end_to_end.py --num_chunks 8 --pad_to_multiple_of 1 --impls albert-tf
+    python bench/end_to_end.py --num_chunks 2 --pad_to_multiple_of 1 --impls albert-tf
 """
 
 from __future__ import annotations
@@ -82,8 +82,10 @@ def build_albert_tf(tf, spm_dir: str, work: str, args):
 
     tokenizer = AlbertTokenizer.from_pretrained(spm_dir)
     model = TFAlbertForSequenceClassification(AlbertConfig(**base_config_kwargs(tokenizer.vocab_size), num_labels=2))
+    given = {k: v for k, v in (("num_chunks", args.num_chunks), ("pad_to_multiple_of", args.pad_to_multiple_of))
+             if v is not None}  # the export's defaults otherwise
     path = export_saved_model(model, tokenizer, os.path.join(work, "models", "reviews"), max_length=args.max_length,
-                              num_chunks=args.num_chunks, pad_to_multiple_of=args.pad_to_multiple_of)
+                              **given)
     del model
     serving_default = tf.saved_model.load(path).signatures["serving_default"]
     return lambda texts: serving_default(text=tf.constant(texts))["probabilities"].numpy()
@@ -136,8 +138,10 @@ def parse_args(argv=None):
     parser.add_argument("--batch_size", type=int, default=None, help="texts per request (default 32)")
     parser.add_argument("--vocab_size", type=int, default=None, help="SentencePiece vocabulary (default 30000)")
     parser.add_argument("--max_length", type=int, default=128, help="albert-tf truncation length")
-    parser.add_argument("--num_chunks", type=int, default=8, help="albert-tf length-sorted sub-batches")
-    parser.add_argument("--pad_to_multiple_of", type=int, default=1, help="albert-tf sub-batch padding multiple")
+    parser.add_argument("--num_chunks", type=int, default=None,
+                        help="albert-tf length-sorted sub-batches (default: the export's)")
+    parser.add_argument("--pad_to_multiple_of", type=int, default=None,
+                        help="albert-tf sub-batch padding multiple (default: the export's)")
     parser.add_argument("--impls", default=",".join(IMPLEMENTATIONS))
     parser.add_argument("--threads", type=int, default=0, help="TF intra/inter-op threads (0: TF's default)")
     args = parser.parse_args(argv)

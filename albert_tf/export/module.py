@@ -22,6 +22,7 @@ import tensorflow as tf
 from albert_tf.export import graph_ops, signatures
 from albert_tf.export.options import ExportOptions
 from albert_tf.export.signatures import CLASSIFY, PREDICT_IDS, REGRESS, SERVING_DEFAULT
+from albert_tf.modeling.layers.transformer import packed_tokens
 from albert_tf.tasks import get_task, task_for_model
 from albert_tf.tasks.base import IDS_KEYS as _IDS_KEYS
 
@@ -222,7 +223,9 @@ class ServingModule(tf.Module):
             return graph_ops.run_in_sorted_chunks(fn, lengths, token_inputs, row_inputs, outputs,
                                                   options.num_chunks, options.pad_to_multiple_of)
 
-        return self._graph.forward(features, run)
+        # Within each sub-batch the encoder's dense layers run on the real tokens only.
+        with packed_tokens(self.model):
+            return self._graph.forward(features, run)
 
 
 def model_task(model) -> str:

@@ -38,7 +38,10 @@ class ExportOptions:
             ``end``, ``score``, ...) instead of a label per token; ``stride`` cuts a text longer than
             ``max_length`` into windows sharing ``stride`` tokens (None: truncated, as HF without stride);
             see :mod:`albert_tf.tasks.token_classification`.
-        num_chunks: sub-batches per request; rows are sorted by length first.
+        num_chunks: sub-batches per request; rows are sorted by length first. Within a sub-batch the
+            encoder's projections run on its real tokens only (``packed_tokens``), so fewer, larger
+            sub-batches pay off: 2 by default (bench/end_to_end.py on 2 cores: 2 > 4 > 1 > 8 sub-batches);
+            the attention alone is padded to each sub-batch's longest row.
         pad_to_multiple_of: each sub-batch is padded to its longest row rounded up to this. 1 by default:
             serving graphs run without XLA, so new shapes cost no compilation, while padding costs compute
             (bench/end_to_end.py: about 10% more texts/s than rounding up to 8).
@@ -57,7 +60,7 @@ class ExportOptions:
     max_answer_length: int | None = None
     aggregation_strategy: str | None = None
     stride: int | None = None
-    num_chunks: int = 8
+    num_chunks: int = 2
     pad_to_multiple_of: int = 1
 
     def __post_init__(self):
