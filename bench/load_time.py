@@ -6,7 +6,7 @@ text-in (in-graph tokenizer: `serving_default` takes strings) and `ids_only` (to
 Each is served by `albert-tf serve` in a fresh process, with TF Serving's warmup replay on (the default)
 and off (`--noenable_model_warmup`); the clock starts when the process is started and reads:
 
-- **AVAILABLE**: when GetModelStatus first reports the version AVAILABLE (polled every 20 ms over gRPC);
+- **AVAILABLE**: when GetModelStatus first reports the version AVAILABLE (the port polled every 20 ms);
 - **load + warmup**: the server's own figure for the version, from its log line "Successfully loaded servable
   version {...} in N s" (SavedModel load, then the warmup replay), as TF Serving logs its load and warmup times;
 - **first answer**: when the first Predict (two short texts, or their ids) has returned;
@@ -18,7 +18,7 @@ on a quiet machine, its AVAILABLE within 2x of its ids_only twin's, and the firs
 AVAILABLE. The rows take turns start by start, so a busy moment of the host slows all of them alike.
 
 Usage:
-    python bench/load_time.py                 # median of 3 starts per row, about 3 minutes on 2 cores
+    python bench/load_time.py                 # median of 3 starts per row, about 2 minutes on 2 cores
     python bench/load_time.py --repeats 1     # one start per row
 """
 
@@ -33,6 +33,7 @@ sys.path.insert(0, os.path.dirname(_BENCH_DIR))
 
 import argparse  # noqa: E402
 import re  # noqa: E402
+import socket  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
@@ -75,6 +76,14 @@ def make_exports(work: str, hidden: int, layers: int, max_length: int):
     return bases, tokenizer
 
 
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
 def time_start(base: str, warmup: bool, request, log_path: str) -> dict:
     """Starts `albert-tf serve` on `base`; seconds to AVAILABLE and to the first answer, and the server's
     own load + warmup seconds (from its log, kept at `log_path`)."""
@@ -89,20 +98,22 @@ def time_start(base: str, warmup: bool, request, log_path: str) -> dict:
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, cwd=REPO)
     try:
+        # The server listens only once its models are loaded (as TF Serving's does). Wait for the port with
+        # plain connects: a gRPC channel opened before that backs off between its reconnect attempts (1 s,
+        # then longer), which would be counted as load time.
+        while not _listening(grpc_port):
+            if process.poll() is not None:
+                raise RuntimeError(f"albert-tf serve exited with {process.returncode}; see {log.name}")
+            if time.perf_counter() - started > 600:
+                raise RuntimeError("not listening after 600 s")
+            time.sleep(0.02)
         available = None
         with Client(f"127.0.0.1:{grpc_port}", MODEL_NAME, "grpc", timeout=5) as client:
             while available is None:
-                if process.poll() is not None:
-                    raise RuntimeError(f"albert-tf serve exited with {process.returncode}; see {log.name}")
-                try:
-                    if any(v["state"] == "AVAILABLE" for v in client.status()):
-                        available = time.perf_counter() - started
-                except Exception:  # noqa: BLE001 - not listening yet, or the model is not loaded yet
-                    pass
-                if available is None:
+                if any(v["state"] == "AVAILABLE" for v in client.status()):
+                    available = time.perf_counter() - started
+                else:
                     time.sleep(0.02)
-                    if time.perf_counter() - started > 600:
-                        raise RuntimeError("not AVAILABLE after 600 s")
             request(client)
             answered = time.perf_counter() - started
     finally:
