@@ -33,7 +33,6 @@ sys.path.insert(0, os.path.dirname(_BENCH_DIR))
 
 import argparse  # noqa: E402
 import re  # noqa: E402
-import socket  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
@@ -42,7 +41,7 @@ import time  # noqa: E402
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from albert_tf.utils.net import free_port  # noqa: E402
+from albert_tf.utils.net import free_port, is_listening  # noqa: E402
 
 REPO = os.path.dirname(_BENCH_DIR)
 DATA = os.path.join(REPO, "data")
@@ -76,14 +75,6 @@ def make_exports(work: str, hidden: int, layers: int, max_length: int):
     return bases, tokenizer
 
 
-def _listening(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-        return True
-    except OSError:
-        return False
-
-
 def time_start(base: str, warmup: bool, request, log_path: str) -> dict:
     """Starts `albert-tf serve` on `base`; seconds to AVAILABLE and to the first answer, and the server's
     own load + warmup seconds (from its log, kept at `log_path`)."""
@@ -101,7 +92,7 @@ def time_start(base: str, warmup: bool, request, log_path: str) -> dict:
         # The server listens only once its models are loaded (as TF Serving's does). Wait for the port with
         # plain connects: a gRPC channel opened before that backs off between its reconnect attempts (1 s,
         # then longer), which would be counted as load time.
-        while not _listening(grpc_port):
+        while not is_listening(grpc_port):
             if process.poll() is not None:
                 raise RuntimeError(f"albert-tf serve exited with {process.returncode}; see {log.name}")
             if time.perf_counter() - started > 600:

@@ -102,8 +102,7 @@ class AlbertLayer(ConfiguredLayer):
             kernel = dense.kernel
             projected = ops.matmul(hidden, ops.reshape(kernel, (kernel.shape[0], -1)))
             projected = projected + ops.reshape(dense.bias, (-1,))
-            padded = ops.take(ops.pad(projected, ((0, 1), (0, 0))), padded_index, axis=0)
-            return ops.reshape(padded, (shape[0], shape[1], *kernel.shape[1:]))
+            return _to_padded(ops.reshape(projected, (-1, *kernel.shape[1:])), padded_index, shape)
 
         # MultiHeadAttention.call without the projections: its _compute_attention (the layer's own choice of
         # kernel), given the mask as call passes an attention_mask through.
@@ -112,9 +111,8 @@ class AlbertLayer(ConfiguredLayer):
             attention_mask, False)
         output = attention.output_dense
         kernel = output.kernel
-        context = ops.reshape(context, (-1, kernel.shape[0] * kernel.shape[1]))
-        attended = ops.matmul(ops.take(context, token_index, axis=0),
-                              ops.reshape(kernel, (-1, kernel.shape[-1]))) + output.bias
+        context = ops.reshape(_to_tokens(context, token_index), (-1, kernel.shape[0] * kernel.shape[1]))
+        attended = ops.matmul(context, ops.reshape(kernel, (-1, kernel.shape[-1]))) + output.bias
         attention_output = self.attention_layer_norm(hidden + attended)
         ffn = self.ffn_output(self.ffn(attention_output))
         return self.full_layer_layer_norm(ffn + attention_output)
@@ -210,14 +208,25 @@ class AlbertTransformer(ConfiguredLayer):
         computed = ops.reshape(computed, (-1,))
         token_index = ops.nonzero(computed)[0]
         padded_index = ops.where(computed, ops.cumsum(ops.cast(computed, "int32")) - 1, ops.size(token_index))
-        hidden = ops.take(ops.reshape(embeddings, (-1, embeddings.shape[-1])), token_index, axis=0)
-        hidden = self.embedding_hidden_mapping_in(hidden)
+        hidden = self.embedding_hidden_mapping_in(_to_tokens(embeddings, token_index))
         mask = ops.expand_dims(ops.cast(attention_mask, "bool"), 1)
         for i in range(self.config.num_hidden_layers):
             for layer in self.albert_layer_groups[self.group_index(i)].albert_layers:
                 hidden = layer.call_packed(hidden, token_index, padded_index, shape, mask)
-        padded = ops.take(ops.pad(hidden, ((0, 1), (0, 0))), padded_index, axis=0)
-        return ops.reshape(padded, (shape[0], shape[1], self.config.hidden_size))
+        return _to_padded(hidden, padded_index, shape)
+
+
+def _to_tokens(padded, token_index):
+    """[B, L, ...] -> [T, ...]: the positions at ``token_index`` (flat indices into B * L)."""
+    return ops.take(ops.reshape(padded, (-1, *padded.shape[2:])), token_index, axis=0)
+
+
+def _to_padded(tokens, padded_index, shape):
+    """[T, ...] -> [B, L, ...] for ``shape`` (B, L): row ``padded_index`` of ``tokens`` at each position,
+    zeros where it is T."""
+    padding = ((0, 1),) + ((0, 0),) * (len(tokens.shape) - 1)
+    padded = ops.take(ops.pad(tokens, padding), padded_index, axis=0)
+    return ops.reshape(padded, (shape[0], shape[1], *tokens.shape[1:]))
 
 
 @contextlib.contextmanager
